@@ -1,0 +1,35 @@
+# Tablewatch: `make help` lists the targets.
+SHELL := /bin/bash
+UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
+PYTEST_ARGS ?=
+
+.DEFAULT_GOAL := help
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+
+uv: ## Install uv with pip when it is missing
+	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
+
+install: uv ## Create .venv from the committed lock (no resolution, no surprises)
+	@$(UV) sync --frozen
+
+chromium: ## Install Debian's headless Chromium for the report test (needs root; skipped otherwise)
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) || echo "chromium not installed: the report browser test will be skipped"; }
+
+demo: install ## Whole pipeline on the embedded demo site into data/demo/tablewatch.duckdb
+	@$(UV) run tablewatch demo
+
+test: install chromium ## Full test suite
+	@$(UV) run pytest $(PYTEST_ARGS)
+
+lint: install ## ruff over the repo
+	@$(UV) run ruff check .
+
+bench: install ## Every benchmark; writes benchmarks/RESULTS.md
+	@$(UV) run python -m benchmarks.run_all
+
+bench-quick: install ## Smallest sizes only (< 3 min): run before committing to a hot path
+	@$(UV) run python -m benchmarks.run_all --quick
+
+.PHONY: help uv install chromium demo test lint bench bench-quick
