@@ -22,7 +22,19 @@ REPO_DIR = PACKAGE_DIR.parent
 DEFAULT_SOURCES = REPO_DIR / "crawlers" / "sources.yaml"
 DEFAULT_WATCHLIST = PACKAGE_DIR / "config" / "watchlist.yaml"
 
-PARTIES = ("sag_aftra", "amptp", "wga", "dga", "iatse", "teamsters", "uaw", "ila", "iam", "studios", "other")
+PARTIES = (
+    "sag_aftra",
+    "amptp",
+    "wga",
+    "dga",
+    "iatse",
+    "teamsters",
+    "uaw",
+    "ila",
+    "iam",
+    "studios",
+    "other",
+)
 _SOURCE_NAME = re.compile(r"^[a-z0-9][a-z0-9_\-]*$")
 
 
@@ -76,7 +88,9 @@ def _read_yaml(path: Path) -> Any:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 1})" if mark else ""
-        raise ConfigError(f"{path}{where} is not valid YAML: {getattr(exc, 'problem', exc)}") from None
+        raise ConfigError(
+            f"{path}{where} is not valid YAML: {getattr(exc, 'problem', exc)}"
+        ) from None
 
 
 def _str_list(value: Any, what: str) -> tuple[str, ...]:
@@ -102,14 +116,18 @@ def load_sources(path: str | Path | None = None) -> list[Source]:
             raise ConfigError(f"{path}: sources[{i}] must be a mapping")
         name = raw.get("name")
         if not isinstance(name, str) or not _SOURCE_NAME.match(name):
-            raise ConfigError(f"{path}: sources[{i}].name must be a short lowercase id, got {name!r}")
+            raise ConfigError(
+                f"{path}: sources[{i}].name must be a short lowercase id, got {name!r}"
+            )
         if name in seen:
             raise ConfigError(f"{path}: source name {name!r} appears twice")
         seen.add(name)
         known = {"name", "allowed_domains", "feeds", "sitemaps", "start_urls"}
         src = Source(
             name=name,
-            allowed_domains=_str_list(raw.get("allowed_domains"), f"{path}: {name}.allowed_domains"),
+            allowed_domains=_str_list(
+                raw.get("allowed_domains"), f"{path}: {name}.allowed_domains"
+            ),
             feeds=_str_list(raw.get("feeds"), f"{path}: {name}.feeds"),
             sitemaps=_str_list(raw.get("sitemaps"), f"{path}: {name}.sitemaps"),
             start_urls=_str_list(raw.get("start_urls"), f"{path}: {name}.start_urls"),

@@ -1,0 +1,290 @@
+"""`tablewatch`: one command per stage, plus `run` (all stages for a day) and `demo`.
+
+Every command takes ``--db``, logs what it did (counts, timings) and turns a ``TablewatchError``
+into one readable line and exit code 1, so scripts and cron mails stay legible. Heavy packages are
+imported inside the commands: ``tablewatch --help`` answers instantly.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import time
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from tablewatch.errors import TablewatchError
+from tablewatch.paths import DEFAULT_DB
+
+app = typer.Typer(
+    help="Tablewatch: negotiation news monitor (crawl -> annotate -> load -> alerts -> report).",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+log = logging.getLogger("tablewatch")
+
+DbOpt = Annotated[Path, typer.Option("--db", help="DuckDB warehouse file.", show_default=True)]
+DateOpt = Annotated[
+    str | None, typer.Option("--date", help="Logical day YYYY-MM-DD (default: today, UTC).")
+]
+SourcesOpt = Annotated[
+    Path | None, typer.Option("--sources", help="Sources YAML (default: crawlers/sources.yaml).")
+]
+VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Debug logging.")]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _setup_logging(verbose: bool) -> None:
+    from rich.logging import RichHandler
+
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(message)s",
+        datefmt="[%X]",
+        handlers=[RichHandler(console=_stderr(), show_path=False, rich_tracebacks=False)],
+        force=True,
+    )
+    for noisy in ("scrapy", "urllib3", "filelock", "asyncio", "numba"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def _stderr():  # noqa: ANN202 - rich Console, imported lazily
+    from rich.console import Console
+
+    return Console(stderr=True)
+
+
+def friendly_errors(func: F) -> F:
+    """Print a TablewatchError (and common OS errors) as one line and exit 1, never a traceback."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return func(*args, **kwargs)
+        except TablewatchError as exc:
+            typer.echo(f"tablewatch: error: {exc}", err=True)
+            raise typer.Exit(1) from None
+        except (FileNotFoundError, PermissionError, IsADirectoryError) as exc:
+            typer.echo(f"tablewatch: error: {exc.strerror}: {exc.filename}", err=True)
+            raise typer.Exit(1) from None
+        except KeyboardInterrupt:
+            typer.echo("tablewatch: interrupted", err=True)
+            raise typer.Exit(130) from None
+        finally:
+            log.debug("%s took %.2fs", func.__name__, time.perf_counter() - started)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _echo_json(data: Any) -> None:
+    typer.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+@app.command()
+@friendly_errors
+def crawl(
+    db: DbOpt = DEFAULT_DB,
+    date: DateOpt = None,
+    sources: SourcesOpt = None,
+    verbose: VerboseOpt = False,
+) -> None:
+    """Crawl every source's feeds, sitemaps and sections into the raw archive and the day's run folder."""
+    from tablewatch.pipeline import crawl_stage
+
+    _setup_logging(verbose)
+    _echo_json(crawl_stage(db, date, sources=sources))
+
+
+@app.command()
+@friendly_errors
+def annotate(
+    input: Annotated[
+        Path | None, typer.Option("--input", help="JSONL of {id, text, published, url?} documents.")
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", help="JSONL, one line per sentence.")
+    ] = None,
+    db: DbOpt = DEFAULT_DB,
+    date: DateOpt = None,
+    batch_size: Annotated[int, typer.Option(help="Documents per nlp.pipe batch.")] = 32,
+    n_process: Annotated[int, typer.Option(help="Worker processes for nlp.pipe.")] = 1,
+    verbose: VerboseOpt = False,
+) -> None:
+    """Label every sentence: with --input/--output any JSONL file, else the day's crawled articles."""
+    _setup_logging(verbose)
+    progress = sys.stderr.isatty()
+    if input is not None or output is not None:
+        if input is None or output is None:
+            raise TablewatchError("--input and --output go together")
+        from nlp.annotate import annotate_file
+
+        started = time.perf_counter()
+        n = annotate_file(
+            input, output, batch_size=batch_size, n_process=n_process, progress=progress
+        )
+        log.info(
+            "annotated %d sentences into %s in %.1fs", n, output, time.perf_counter() - started
+        )
+        return
+    from tablewatch.pipeline import annotate_stage
+
+    _echo_json(annotate_stage(db, date, n_process=n_process, progress=progress))
+
+
+@app.command()
+@friendly_errors
+def extract(
+    page: Annotated[Path | None, typer.Argument(help="One page, .html or .html.gz.")] = None,
+    url: Annotated[str | None, typer.Option(help="The page's URL (helps dates and links).")] = None,
+    html_dir: Annotated[
+        Path | None, typer.Option("--html-dir", help="Extract every *.html[.gz] in this folder.")
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", help="With --html-dir: the JSON file to write.")
+    ] = None,
+) -> None:
+    """Print the extraction (title, authors, dates, body...) of one page, or of a folder into a file."""
+    from crawlers.extraction import extract_dir, extract_file
+
+    if html_dir is not None:
+        if output is None:
+            raise TablewatchError("--html-dir needs --output OUT.json")
+        if not html_dir.is_dir():
+            raise TablewatchError(f"not a folder: {html_dir}")
+        n = extract_dir(html_dir, output)
+        typer.echo(f"extracted {n} pages into {output}", err=True)
+        return
+    if page is None:
+        raise TablewatchError("give a PAGE.html[.gz] or --html-dir DIR --output OUT.json")
+    if not page.is_file():
+        raise TablewatchError(f"no such file: {page}")
+    _echo_json(extract_file(page, url=url))
+
+
+@app.command()
+@friendly_errors
+def load(db: DbOpt = DEFAULT_DB, date: DateOpt = None, verbose: VerboseOpt = False) -> None:
+    """Load the day's articles and sentences into the warehouse (one transaction, idempotent)."""
+    from tablewatch.pipeline import load_stage
+
+    _setup_logging(verbose)
+    _echo_json(load_stage(db, date))
+
+
+@app.command()
+@friendly_errors
+def alerts(
+    db: DbOpt = DEFAULT_DB,
+    date: DateOpt = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="List what would be sent.")] = False,
+    config: Annotated[Path | None, typer.Option(help="Alerts config YAML.")] = None,
+    verbose: VerboseOpt = False,
+) -> None:
+    """Detect tone shifts and table events as of the day, store them once and deliver them."""
+    from tablewatch.pipeline import alerts_stage
+
+    _setup_logging(verbose)
+    summary = alerts_stage(db, date, dry_run=dry_run, config=config)
+    for line in summary["lines"]:
+        typer.echo(line)
+    if not summary["lines"]:
+        typer.echo("no alerts" + (" would be sent" if dry_run else ""))
+
+
+@app.command()
+@friendly_errors
+def report(
+    out: Annotated[Path, typer.Option("--out", help="Folder for the HTML report.")] = Path(
+        "data/reports"
+    ),
+    db: DbOpt = DEFAULT_DB,
+    negotiation: Annotated[str | None, typer.Option(help="Only this negotiation id.")] = None,
+    date_from: Annotated[str | None, typer.Option("--from", help="First day YYYY-MM-DD.")] = None,
+    date_to: Annotated[str | None, typer.Option("--to", help="Last day YYYY-MM-DD.")] = None,
+    verbose: VerboseOpt = False,
+) -> None:
+    """Write a self-contained HTML report with the trend charts."""
+    from tablewatch.pipeline import report_stage
+
+    _setup_logging(verbose)
+    summary = report_stage(
+        db, None, out_dir=out, negotiation=negotiation, date_from=date_from, date_to=date_to
+    )
+    typer.echo(summary["report"])
+
+
+@app.command()
+@friendly_errors
+def sql(
+    query: Annotated[str, typer.Argument(help="SQL to run against the read snapshot.")],
+    db: DbOpt = DEFAULT_DB,
+    format: Annotated[str, typer.Option("--format", help="table, csv, json or parquet.")] = "table",
+    output: Annotated[
+        Path | None, typer.Option("--output", help="File to write (required for parquet).")
+    ] = None,
+) -> None:
+    """Run a read-only SQL query against the warehouse and print the result."""
+    from warehouse.query import write_result
+
+    write_result(db, query, fmt=format, output=output)
+
+
+@app.command()
+@friendly_errors
+def export(
+    to: Annotated[Path, typer.Option("--to", help="Folder for the Parquet dataset.")],
+    db: DbOpt = DEFAULT_DB,
+) -> None:
+    """Write the sentences as Parquet partitioned by negotiation and month, for other tools."""
+    from warehouse.export import export_parquet
+
+    paths = export_parquet(db, to)
+    typer.echo(f"wrote {len(paths)} files under {to}")
+
+
+@app.command()
+@friendly_errors
+def run(
+    db: DbOpt = DEFAULT_DB,
+    date: DateOpt = None,
+    sources: SourcesOpt = None,
+    n_process: Annotated[int, typer.Option(help="Worker processes for annotation.")] = 1,
+    verbose: VerboseOpt = False,
+) -> None:
+    """All stages for one day: crawl, annotate, load, alerts, report."""
+    from tablewatch.pipeline import run_day
+
+    _setup_logging(verbose)
+    _echo_json(
+        run_day(db, date, sources=sources, n_process=n_process, progress=sys.stderr.isatty())
+    )
+
+
+@app.command()
+@friendly_errors
+def demo(
+    db: DbOpt = Path("data/demo/tablewatch.duckdb"),
+    fresh: Annotated[bool, typer.Option(help="Start from an empty warehouse.")] = True,
+    verbose: VerboseOpt = False,
+) -> None:
+    """Serve the embedded demo site locally and run the whole pipeline over it."""
+    from tablewatch.demo import run_demo
+
+    _setup_logging(verbose)
+    run_demo(db, fresh=fresh)
+
+
+def main() -> None:  # pragma: no cover - console entry
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
