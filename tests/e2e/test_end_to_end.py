@@ -5,28 +5,13 @@ If any stage is broken (crawl, annotate, load, alerts, report) one of these asse
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from tablewatch.demosite import DemoSite
-
-DAY = "2026-08-03"
-
-
-def tw(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    proc = subprocess.run(
-        [sys.executable, "-m", "tablewatch.cli", *args],
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-    if check and proc.returncode != 0:
-        raise AssertionError(f"tablewatch {' '.join(args)} failed:\n{proc.stdout}\n{proc.stderr}")
-    return proc
+from tests.helpers import DEMO_DAY as DAY
+from tests.helpers import tw
 
 
 def counts(db: Path) -> dict[str, int]:
@@ -41,16 +26,8 @@ def counts(db: Path) -> dict[str, int]:
 
 
 @pytest.fixture(scope="module")
-def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("e2e")
-    db = root / "tw.duckdb"
-    with DemoSite() as site:
-        sources = site.write_sources(root / "sources.yaml")
-        tw("crawl", "--db", str(db), "--date", DAY, "--sources", str(sources))
-    for stage in ("annotate", "load", "alerts"):
-        tw(stage, "--db", str(db), "--date", DAY)
-    tw("report", "--db", str(db), "--out", str(root / "report"))
-    return db
+def warehouse(demo_warehouse: Path) -> Path:
+    return demo_warehouse
 
 
 def test_crawl_lands_relevant_articles_and_records_the_rest(warehouse: Path) -> None:
