@@ -146,6 +146,24 @@ def load_sources(path: str | Path | None = None) -> list[Source]:
     return sources
 
 
+def load_crawl_settings(path: str | Path | None = None) -> dict[str, Any]:
+    """Scrapy setting overrides a sources file may carry under a top-level ``settings`` key.
+
+    They travel with the sources because they belong to them: a local test site needs no
+    politeness delay, a fragile outlet may want a lower concurrency.
+    """
+    path = Path(path) if path else DEFAULT_SOURCES
+    data = _read_yaml(path)
+    settings = data.get("settings") if isinstance(data, dict) else None
+    if settings is None:
+        return {}
+    if not isinstance(settings, dict) or not all(
+        isinstance(k, str) and k.isupper() for k in settings
+    ):
+        raise ConfigError(f"{path}: 'settings' must map Scrapy setting NAMES to values")
+    return dict(settings)
+
+
 def _date(value: Any, what: str) -> dt.date:
     if isinstance(value, dt.date):
         return value

@@ -56,13 +56,14 @@ def crawl_stage(
     """Crawl every source into the day's run folder and the raw archive (Scrapy in a child process)."""
     from crawlers.run import crawl
 
-    from tablewatch.config import DEFAULT_SOURCES, load_sources
+    from tablewatch.config import DEFAULT_SOURCES, load_crawl_settings, load_sources
 
     started = time.perf_counter()
     day = parse_day(day)
     lay = layout(db)
     sources_path = Path(sources) if sources else DEFAULT_SOURCES
     load_sources(sources_path)  # fail fast, with the config error, before a child process starts
+    settings = {**load_crawl_settings(sources_path), **(settings or {})}
     run_dir = lay.run_dir(day)
     run_dir.mkdir(parents=True, exist_ok=True)
     result = crawl(
