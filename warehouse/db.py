@@ -1,0 +1,276 @@
+"""Opening the warehouse: one writer that migrates and publishes a snapshot, readers that never wait.
+
+DuckDB lets a single process write a file, and a read-only open of that file blocks the writer.
+So every write session ends by publishing a consistent copy (``<db stem>.snapshot.duckdb``,
+written to a temporary name and moved into place atomically) and readers open that copy: a report
+or an ad-hoc query never holds up the daily load, and never sees half of it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import shutil
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import yaml
+
+from tablewatch.errors import TablewatchError
+from tablewatch.paths import layout
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+MIGRATIONS_DIR = PACKAGE_DIR / "migrations"
+VIEWS_DIR = PACKAGE_DIR / "views"
+SETTINGS_FILE = PACKAGE_DIR / "settings.yaml"
+
+_MIGRATION_NAME = re.compile(r"^(\d{3})_[A-Za-z0-9_]+\.sql$")
+_LOCK_MESSAGES = ("could not set lock", "conflicting lock")
+_BOOTSTRAP = (
+    "create table if not exists schema_migrations "
+    "(version integer primary key, name varchar not null, applied_at timestamp not null)"
+)
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    name: str
+    path: Path
+
+
+@cache
+def settings() -> dict[str, Any]:
+    """The warehouse settings file, parsed once per process."""
+    return yaml.safe_load(SETTINGS_FILE.read_text(encoding="utf-8"))
+
+
+def utc_now() -> dt.datetime:
+    """Naive UTC, the form every warehouse timestamp is stored in."""
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def list_migrations(migrations_dir: Path = MIGRATIONS_DIR) -> list[Migration]:
+    """Migration files in version order; two files with one number would make the order a guess."""
+    found: dict[int, Migration] = {}
+    for path in sorted(Path(migrations_dir).glob("*.sql")):
+        match = _MIGRATION_NAME.match(path.name)
+        if not match:
+            raise TablewatchError(f"migration file name must be NNN_name.sql: {path}")
+        version = int(match.group(1))
+        if version in found:
+            raise TablewatchError(
+                f"two migrations with version {version}: {found[version].path}, {path}"
+            )
+        found[version] = Migration(version, path.name, path)
+    return [found[v] for v in sorted(found)]
+
+
+def schema_version(con: duckdb.DuckDBPyConnection) -> int:
+    """Highest applied migration, 0 for a new file."""
+    exists = con.execute(
+        "select count(*) from duckdb_tables() "
+        "where table_name = 'schema_migrations' and schema_name = 'main' and not temporary"
+    ).fetchall()[0][0]
+    if not exists:
+        return 0
+    return con.execute("select coalesce(max(version), 0) from schema_migrations").fetchall()[0][0]
+
+
+def _apply_pending(con: duckdb.DuckDBPyConnection, pending: list[Migration]) -> None:
+    for migration in pending:
+        try:
+            con.execute(migration.path.read_text(encoding="utf-8"))
+        except duckdb.Error as exc:
+            raise TablewatchError(f"migration {migration.name} failed: {_one_line(exc)}") from None
+        con.execute(
+            "insert into schema_migrations (version, name, applied_at) values (?, ?, ?)",
+            [migration.version, migration.name, utc_now()],
+        )
+
+
+def _view_order(views_dir: Path) -> list[tuple[str, str]]:
+    """View files sorted so that every view comes after the views it selects from."""
+    sql = {p.stem: p.read_text(encoding="utf-8") for p in sorted(Path(views_dir).glob("*.sql"))}
+    code = {name: re.sub(r"--[^\n]*", "", text).lower() for name, text in sql.items()}
+    deps = {
+        name: {other for other in sql if other != name and re.search(rf"\b{other}\b", text)}
+        for name, text in code.items()
+    }
+    ordered: list[tuple[str, str]] = []
+    done: set[str] = set()
+    while len(done) < len(sql):
+        ready = [n for n in sql if n not in done and deps[n] <= done]
+        if not ready:
+            stuck = sorted(set(sql) - done)
+            raise TablewatchError(f"views depend on each other in a cycle: {', '.join(stuck)}")
+        for name in ready:
+            ordered.append((name, sql[name]))
+            done.add(name)
+    return ordered
+
+
+def create_views(con: duckdb.DuckDBPyConnection, views_dir: Path = VIEWS_DIR) -> list[str]:
+    """(Re-)create every view of ``views_dir``; a view file holds one ``create or replace view``."""
+    names = []
+    for name, text in _view_order(views_dir):
+        try:
+            con.execute(text)
+        except duckdb.Error as exc:
+            raise TablewatchError(f"view {name}.sql failed: {_one_line(exc)}") from None
+        names.append(name)
+    return names
+
+
+def migrate(
+    con: duckdb.DuckDBPyConnection,
+    migrations_dir: Path = MIGRATIONS_DIR,
+    views_dir: Path | None = VIEWS_DIR,
+    upto: int | None = None,
+) -> list[int]:
+    """Apply pending migrations and re-create the views in one transaction: all or nothing.
+
+    Returns the versions applied. ``upto`` stops at a version (tests build old files with it).
+    """
+    available = list_migrations(migrations_dir)
+    con.execute("begin transaction")
+    try:
+        con.execute(_BOOTSTRAP)
+        current = schema_version(con)
+        latest = available[-1].version if available else 0
+        if current > latest:
+            raise TablewatchError(
+                f"warehouse schema version {current} is newer than this code knows ({latest}): "
+                "upgrade Tablewatch"
+            )
+        pending = [
+            m for m in available if m.version > current and (upto is None or m.version <= upto)
+        ]
+        _apply_pending(con, pending)
+        if views_dir is not None:
+            create_views(con, views_dir)
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+    return [m.version for m in pending]
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split())
+
+
+def _is_lock_error(exc: BaseException) -> bool:
+    text = str(exc).lower()
+    return any(m in text for m in _LOCK_MESSAGES)
+
+
+def _open_for_write(path: Path, timeout_s: float | None = None) -> duckdb.DuckDBPyConnection:
+    conf = settings()["write_lock"]
+    timeout_s = conf["timeout_s"] if timeout_s is None else timeout_s
+    delay = conf["first_delay_s"]
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            return duckdb.connect(str(path))
+        except duckdb.Error as exc:
+            if not _is_lock_error(exc):
+                raise TablewatchError(f"cannot open warehouse {path}: {_one_line(exc)}") from None
+            if time.monotonic() + delay > deadline:
+                raise TablewatchError(
+                    f"warehouse {path} is locked by another writer (waited {timeout_s:g}s): "
+                    "try again when the running load or alerts job has finished"
+                ) from None
+        time.sleep(delay)
+        delay = min(delay * 2, conf["max_delay_s"])
+
+
+def _copy_file(src: Path, dst: Path) -> None:
+    """Copy in the kernel (a reflink where the file system has them), then make it durable."""
+    with open(src, "rb") as fin, open(dst, "wb") as fout:
+        remaining = os.fstat(fin.fileno()).st_size
+        try:
+            while remaining > 0:
+                n = os.copy_file_range(fin.fileno(), fout.fileno(), remaining)
+                if n == 0:
+                    break
+                remaining -= n
+        except OSError:
+            fin.seek(0)
+            fout.seek(0)
+            fout.truncate()
+            shutil.copyfileobj(fin, fout, 1 << 20)
+        fout.flush()
+        os.fsync(fout.fileno())
+
+
+def publish_snapshot(db_path: str | Path) -> Path:
+    """Copy the closed, checkpointed file to the snapshot path atomically (temp file + rename)."""
+    db = Path(db_path)
+    target = layout(db).snapshot
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        _copy_file(db, tmp)
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return target
+
+
+@contextmanager
+def connect_write(
+    db_path: str | Path, lock_timeout_s: float | None = None
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The single writer: migrated, views fresh; on a clean exit the snapshot is republished.
+
+    Waits (with backoff) while another process writes, up to ``write_lock.timeout_s``. The
+    snapshot is copied after CHECKPOINT but before the file is closed: the write lock is still
+    held, so a second writer cannot change the file mid-copy or publish out of order.
+    """
+    db = Path(db_path)
+    db.parent.mkdir(parents=True, exist_ok=True)
+    con = _open_for_write(db, lock_timeout_s)
+    try:
+        con.execute("set timezone = 'UTC'")
+        migrate(con)
+        yield con
+        con.execute("checkpoint")
+        try:
+            publish_snapshot(db)
+        except OSError as exc:
+            raise TablewatchError(
+                f"committed, but the read snapshot of {db} could not be written: {exc}"
+            ) from None
+    finally:
+        con.close()
+
+
+@contextmanager
+def connect_read(db_path: str | Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-only connection to the latest published snapshot (else the file itself)."""
+    db = Path(db_path)
+    snapshot = layout(db).snapshot
+    target = snapshot if snapshot.exists() else db
+    if not target.exists():
+        raise TablewatchError(f"no warehouse at {db}: run `tablewatch load` first")
+    try:
+        con = duckdb.connect(str(target), read_only=True)
+    except duckdb.Error as exc:
+        if _is_lock_error(exc):
+            raise TablewatchError(
+                f"warehouse {target} is locked by a writer and has no snapshot yet: "
+                "retry when the load has finished"
+            ) from None
+        raise TablewatchError(f"cannot open warehouse {target}: {_one_line(exc)}") from None
+    try:
+        con.execute("set timezone = 'UTC'")
+        yield con
+    finally:
+        con.close()

@@ -1,0 +1,21 @@
+-- Sentences of the current NLP version with their article's columns; week = Monday of the ISO week
+-- of the publication day.
+create or replace view stg_sentences as
+select
+    s.article_id as article_id,
+    a.url as url,
+    a.source as source,
+    a.published as published,
+    cast(date_trunc('week', a.published) as date) as week,
+    a.title as title,
+    s.sent_index as sent_index,
+    s.sentence as sentence,
+    s.negotiation as negotiation,
+    s.signal as signal,
+    cast(s.tone as integer) as tone,
+    s.tone_score as tone_score,
+    s.issues as issues,
+    s.parties as parties
+from sentences as s
+inner join articles as a on s.article_id = a.article_id
+where s.nlp_version = (select c.nlp_version from stg_nlp_current as c);

@@ -1,0 +1,15 @@
+-- One row per date expression of a current-version sentence (date rows are replaced together with
+-- their sentence, so matching the sentence's version is enough).
+create or replace view v_dates as
+select
+    d.article_id as article_id,
+    d.sent_index as sent_index,
+    d.text as text,
+    d.value as value,
+    d.type as type
+from sentence_dates as d
+semi join sentences as s
+    on s.article_id = d.article_id
+    and s.sent_index = d.sent_index
+    and s.nlp_version = (select c.nlp_version from stg_nlp_current as c)
+order by d.article_id, d.sent_index, d.date_index;
