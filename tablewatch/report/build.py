@@ -74,7 +74,7 @@ class _Views:
             """
             select detected_on, kind,
                    case when direction in ('up', 'down') then direction else 'event' end as direction,
-                   kind || coalesce(' ' || direction, '') as label
+                   case when kind = 'signal_event' then direction else replace(kind, '_', ' ') || coalesce(' ' || direction, '') end as label
             from v_alerts
             where negotiation = ? and detected_on between ? and ?
             order by detected_on
@@ -212,9 +212,8 @@ def build_report(
     date_to: str | None = None,
 ) -> Path:
     """Write ``out_dir/tablewatch-report.html`` and return its path."""
-    from warehouse.db import connect_read
-
     from tablewatch.config import load_watchlist
+    from warehouse.db import connect_read
 
     date_from = _check_day(date_from, "--from")
     date_to = _check_day(date_to, "--to")

@@ -21,6 +21,12 @@ SIGNAL_COLOURS = {
 }
 ISSUE_COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2"]
 WIDTH = 760
+# Weekly bars sit on a band scale (one band per week) so they stay wide whatever the period.
+WEEK = alt.X(
+    "yearmonthdate(week):O",
+    title="Week starting (Monday)",
+    axis=alt.Axis(format="%d %b", labelAngle=-45),
+)
 
 
 def _svg(chart: alt.TopLevelMixin) -> str:
@@ -92,7 +98,7 @@ def progress_gap_chart(weekly: pd.DataFrame) -> str:
         alt.Chart(weekly)
         .mark_bar()
         .encode(
-            x=alt.X("week:T", title="Week (Monday)", axis=alt.Axis(format="%d %b")),
+            x=WEEK,
             y=alt.Y(
                 "pg_index:Q",
                 title="(progress − gap) / (progress + gap)",
@@ -114,7 +120,7 @@ def issue_share_chart(shares: pd.DataFrame) -> str:
         alt.Chart(shares)
         .mark_bar()
         .encode(
-            x=alt.X("week:T", title="Week (Monday)", axis=alt.Axis(format="%d %b")),
+            x=WEEK,
             y=alt.Y(
                 "mentions:Q",
                 stack="normalize",
@@ -159,7 +165,7 @@ def coverage_chart(coverage: pd.DataFrame) -> str:
         alt.Chart(coverage)
         .mark_bar()
         .encode(
-            x=alt.X("week:T", title="Week (Monday)", axis=alt.Axis(format="%d %b")),
+            x=WEEK,
             y=alt.Y("sentences:Q", title="Sentences"),
             color=alt.Color("source:N", title="Outlet", legend=alt.Legend(orient="right")),
         )
