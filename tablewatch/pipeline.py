@@ -55,7 +55,6 @@ def crawl_stage(
 ) -> dict[str, Any]:
     """Crawl every source into the day's run folder and the raw archive (Scrapy in a child process)."""
     from crawlers.run import crawl
-
     from tablewatch.config import DEFAULT_SOURCES, load_crawl_settings, load_sources
 
     started = time.perf_counter()
@@ -119,9 +118,8 @@ def annotate_stage(
     progress: bool = False,
 ) -> dict[str, Any]:
     """Label every sentence of the day's relevant articles with the current NLP version."""
-    from nlp.annotate import annotate_file
-
     from nlp import NLP_VERSION
+    from nlp.annotate import annotate_file
 
     started = time.perf_counter()
     day = parse_day(day)
@@ -149,9 +147,8 @@ def annotate_stage(
 
 def load_stage(db: str | Path, day: str | dt.date | None = None) -> dict[str, Any]:
     """Load the day's run folder into the warehouse in one transaction (replacing a previous load)."""
-    from warehouse.load import load_run
-
     from nlp import NLP_VERSION
+    from warehouse.load import load_run
 
     started = time.perf_counter()
     day = parse_day(day)
