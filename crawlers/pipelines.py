@@ -1,0 +1,216 @@
+"""Item pipelines, in order: validate -> dedupe -> relevance -> archive -> store.
+
+Each stage only decides items still undecided (``status is None``) and passes decided ones on, so
+failed and duplicate pages still reach the store: every handled page gets a record.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from crawlers.items import ArticleItem, FeedStateItem
+from crawlers.rawstore import archive
+from crawlers.relevance import RelevanceGate
+from crawlers.urls import article_id, canonicalize
+from tablewatch.config import load_watchlist
+
+if TYPE_CHECKING:
+    from typing import Self
+
+    from scrapy.crawler import Crawler
+
+    from crawlers.state import CrawlState
+
+log = logging.getLogger(__name__)
+_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _undecided(item: Any) -> bool:
+    return isinstance(item, ArticleItem) and item.status is None
+
+
+class ValidatePipeline:
+    """A page without a usable body is a failed fetch (retried next run), not an article."""
+
+    def __init__(self, min_body_chars: int) -> None:
+        self.min_body_chars = min_body_chars
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls(crawler.settings.getint("TABLEWATCH_MIN_BODY_CHARS", 100))
+
+    def process_item(self, item: Any) -> Any:
+        if not _undecided(item):
+            return item
+        for name in ("published", "modified"):
+            value = getattr(item, name)
+            if value is not None and not (isinstance(value, str) and _DAY.match(value)):
+                setattr(item, name, str(value)[:10] if _DAY.match(str(value)[:10]) else None)
+        if item.published is None:
+            item.published_source = None
+        item.authors = [a for a in (item.authors or []) if isinstance(a, str) and a.strip()]
+        if not item.body or len(item.body.strip()) < self.min_body_chars:
+            item.body = item.body if item.body and item.body.strip() else None
+            item.decide("failed", "no_body")
+        return item
+
+
+class DedupePipeline:
+    """Keep the first copy; later ones (same canonical URL, same body, or a simhash within the
+    threshold, in this run or in the warehouse) become ``duplicate`` records pointing at it.
+
+    A page whose canonical URL (rel=canonical or redirect target) differs from the URL requested
+    claims that canonical URL in the spider's ``scheduled`` set, unless another request already
+    holds it: then the page is a copy of that one and keeps an id of its own requested URL, so
+    two records never share an ``article_id``.
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls(crawler)
+
+    def _duplicate(self, item: ArticleItem, kept: str, own_url: str) -> ArticleItem:
+        item.canonical_url = own_url
+        item.article_id = article_id(own_url)
+        item.duplicate_of = kept
+        item.decide("duplicate")
+        self.crawler.stats.inc_value("tablewatch/duplicates")
+        self.crawler.spider.state.urls.setdefault(item.url, kept)  # type: ignore[union-attr]
+        return item
+
+    def process_item(self, item: Any) -> Any:
+        if not isinstance(item, ArticleItem) or item.duplicate_of:
+            return item
+        spider = self.crawler.spider
+        state: CrawlState = spider.state  # type: ignore[union-attr]
+        scheduled: set[str] = spider.scheduled  # type: ignore[union-attr]
+        requested = item.requested_url or canonicalize(item.url)
+        if item.status is not None:  # failed: nothing to compare, and it claims no other URL
+            item.canonical_url, item.article_id = requested, article_id(requested)
+            return item
+        simhash = int(item.simhash, 16) if item.simhash else None
+        kept = state.body_hashes.get(item.body_hash) if item.body_hash else None
+        if kept is None and simhash is not None:
+            kept = state.simhashes.find(simhash)
+        if item.canonical_url != requested:
+            if item.canonical_url in scheduled or item.canonical_url in state.urls:
+                # Prefer the kept copy the content points at; else the holder of the URL.
+                kept = kept or state.urls.get(item.canonical_url) or article_id(item.canonical_url)
+                return self._duplicate(item, kept, requested)
+            scheduled.add(item.canonical_url)
+        if kept is not None:
+            return self._duplicate(item, kept, item.canonical_url)
+        for url in (item.canonical_url, item.url):
+            state.urls.setdefault(url, item.article_id)
+        if item.body_hash:
+            state.body_hashes.setdefault(item.body_hash, item.article_id)
+        if simhash is not None:
+            state.simhashes.add(simhash, item.article_id)
+        return item
+
+
+class RelevancePipeline:
+    """Relevant = names a watched negotiation (title or body) and is dated inside its window."""
+
+    def __init__(self, gate: RelevanceGate) -> None:
+        self.gate = gate
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        path = crawler.settings.get("TABLEWATCH_WATCHLIST") or None
+        return cls(RelevanceGate(load_watchlist(path)))
+
+    def process_item(self, item: Any) -> Any:
+        if not _undecided(item):
+            return item
+        text = f"{item.title or ''}\n{item.body or ''}"
+        # An undated page listed with a publication date is judged by that date.
+        item.negotiations = self.gate.match(text, item.published or item.listed_published)
+        if item.negotiations:
+            item.decide("relevant")
+        else:
+            item.decide("skipped", "not_relevant")
+        return item
+
+
+class ArchivePipeline:
+    """Every fetched page body goes to the content-addressed raw store, whatever its status."""
+
+    def __init__(self, raw_dir: Path) -> None:
+        self.raw_dir = raw_dir
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls(Path(crawler.settings["TABLEWATCH_RAW_DIR"]))
+
+    def process_item(self, item: Any) -> Any:
+        if isinstance(item, ArticleItem) and item.raw_body:
+            meta = {
+                "url": item.url,
+                "status": item.http_status,
+                "headers": item.raw_headers or {},
+                "fetched_at": item.fetched_at,
+            }
+            item.raw_path = archive(self.raw_dir, item.raw_body, meta)
+        if isinstance(item, ArticleItem):
+            item.raw_body = item.raw_headers = None
+        return item
+
+
+class StorePipeline:
+    """Streams records to ``articles.jsonl.tmp`` and renames it when the crawl closes, so readers
+    never see half a file and a rerun of the day replaces the day's files whole."""
+
+    def __init__(self, crawler: Crawler, run_dir: Path) -> None:
+        self.crawler = crawler
+        self.run_dir = run_dir
+        self.articles = run_dir / "articles.jsonl"
+        self.feeds = run_dir / "feed_state.jsonl"
+        self._fh: Any = None
+        self._feed_fh: Any = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls(crawler, Path(crawler.settings["TABLEWATCH_RUN_DIR"]))
+
+    def _tmp(self, path: Path) -> Path:
+        return path.with_name(path.name + ".tmp")
+
+    def open_spider(self) -> None:
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        self._fh = open(self._tmp(self.articles), "w", encoding="utf-8")  # noqa: SIM115
+        self._feed_fh = open(self._tmp(self.feeds), "w", encoding="utf-8")  # noqa: SIM115
+
+    def process_item(self, item: Any) -> Any:
+        stats = self.crawler.stats
+        if isinstance(item, ArticleItem):
+            if item.status is None:  # a pipeline was switched off: never store undecided pages
+                item.decide("failed", "undecided")
+            self._fh.write(json.dumps(item.record(), ensure_ascii=False) + "\n")
+            stats.inc_value(f"tablewatch/status/{item.status}")
+            if item.reason:
+                stats.inc_value(f"tablewatch/reason/{item.reason}")
+        elif isinstance(item, FeedStateItem):
+            self._feed_fh.write(json.dumps(item.record(), ensure_ascii=False) + "\n")
+            stats.inc_value("tablewatch/listings")
+            if item.error:
+                stats.inc_value(f"tablewatch/listing_error/{item.error}")
+                stats.set_value(f"tablewatch/listing_errors/{item.url}", item.error)
+        return item
+
+    def close_spider(self) -> None:
+        for fh, path in ((self._fh, self.articles), (self._feed_fh, self.feeds)):
+            if fh is None:
+                continue
+            fh.flush()
+            os.fsync(fh.fileno())
+            fh.close()
+            os.replace(self._tmp(path), path)

@@ -1,0 +1,274 @@
+"""Entry point: run one crawl in a child process and report its counts.
+
+Twisted's reactor cannot be restarted, and the CLI, Airflow tasks and tests crawl many times per
+process, so ``crawl()`` starts ``python -m crawlers.run`` and waits. The child writes
+``articles.jsonl``, ``feed_state.jsonl`` and ``crawl_stats.json`` into the run folder; the parent
+only reads the stats back. A crash leaves the previous files of the day untouched.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime as dt
+import fcntl
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from tablewatch.config import load_crawl_settings, load_sources, load_watchlist
+from tablewatch.errors import TablewatchError
+
+REPO_DIR = Path(__file__).resolve().parent.parent
+STATUSES = ("relevant", "skipped", "duplicate", "failed")
+
+
+@dataclass(frozen=True)
+class CrawlResult:
+    """Counts of one crawl (pages per status, HTTP requests made, wall time of the child)."""
+
+    fetched: int
+    relevant: int
+    skipped: int
+    duplicate: int
+    failed: int
+    requests: int
+    elapsed_s: float
+    run_dir: Path
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "run_dir": str(self.run_dir)}
+
+
+def _check_day(day: str) -> str:
+    try:
+        dt.date.fromisoformat(day)
+    except (TypeError, ValueError):
+        raise TablewatchError(f"day must be YYYY-MM-DD, got {day!r}") from None
+    return day
+
+
+def crawl(
+    sources_path: Path,
+    run_dir: Path,
+    raw_dir: Path,
+    db_path: Path | None,
+    day: str,
+    watchlist_path: Path | None = None,
+    settings: dict | None = None,
+) -> CrawlResult:
+    """Crawl every source once for logical date ``day``; raises TablewatchError on bad config or
+    a crashed child (with the log's last line and its path)."""
+    _check_day(day)
+    # Validate config here too, so a typo is a one-line error, not a child's traceback.
+    load_sources(sources_path)
+    load_watchlist(watchlist_path)
+    # Overrides carried by the sources file (a local site needs no delays), then the caller's.
+    settings = {**load_crawl_settings(sources_path), **(settings or {})}
+    try:
+        settings_json = json.dumps(settings)
+    except TypeError as exc:
+        raise TablewatchError(f"crawl settings must be JSON-serialisable: {exc}") from None
+    run_dir, raw_dir = Path(run_dir).resolve(), Path(raw_dir).resolve()
+    run_dir.mkdir(parents=True, exist_ok=True)
+    with _day_lock(run_dir, day):
+        for stale in run_dir.glob("*.tmp"):  # left by a killed crawl
+            stale.unlink()
+        return _run_child(
+            sources_path, run_dir, raw_dir, db_path, day, watchlist_path, settings_json
+        )
+
+
+@contextlib.contextmanager
+def _day_lock(run_dir: Path, day: str) -> Iterator[None]:
+    """Two crawls of one day would write the same files: the second one is refused."""
+    with open(run_dir / ".crawl.lock", "w") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise TablewatchError(f"another crawl of {day} is running ({run_dir})") from None
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _run_child(
+    sources_path: Path,
+    run_dir: Path,
+    raw_dir: Path,
+    db_path: Path | None,
+    day: str,
+    watchlist_path: Path | None,
+    settings_json: str,
+) -> CrawlResult:
+    cmd = [
+        sys.executable, "-m", "crawlers.run",
+        "--sources", str(Path(sources_path).resolve()),
+        "--run-dir", str(run_dir),
+        "--raw-dir", str(raw_dir),
+        "--day", day,
+        "--settings-json", settings_json,
+    ]  # fmt: skip
+    if db_path is not None:
+        cmd += ["--db", str(Path(db_path).resolve())]
+    if watchlist_path is not None:
+        cmd += ["--watchlist", str(Path(watchlist_path).resolve())]
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO_DIR), env.get("PYTHONPATH")) if p)
+    log_path = run_dir / "crawl.log"
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env)
+        try:
+            proc.wait()
+        except BaseException:  # interrupted (Ctrl-C, task timeout): never leave an orphan crawl
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+            raise
+    if proc.returncode != 0:
+        raise TablewatchError(
+            f"crawl failed (exit {proc.returncode}): {_last_line(log_path)} (log: {log_path})"
+        )
+    return read_result(run_dir)
+
+
+def _last_line(path: Path) -> str:
+    lines = [
+        ln for ln in path.read_text(encoding="utf-8", errors="replace").splitlines() if ln.strip()
+    ]
+    return lines[-1].strip() if lines else "no output"
+
+
+def read_result(run_dir: Path) -> CrawlResult:
+    """Counts of a finished crawl, from its crawl_stats.json."""
+    path = Path(run_dir) / "crawl_stats.json"
+    try:
+        stats = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise TablewatchError(f"cannot read crawl stats {path}: {exc}") from None
+    counts = stats["counts"]
+    return CrawlResult(
+        fetched=counts["fetched"],
+        relevant=counts["relevant"],
+        skipped=counts["skipped"],
+        duplicate=counts["duplicate"],
+        failed=counts["failed"],
+        requests=counts["requests"],
+        elapsed_s=counts["elapsed_s"],
+        run_dir=Path(run_dir),
+    )
+
+
+# -- child process --------------------------------------------------------------------------
+
+
+def build_settings(args: argparse.Namespace, overrides: dict[str, Any]) -> Any:
+    from scrapy.settings import Settings
+
+    settings = Settings()
+    settings.setmodule("crawlers.settings", priority="project")
+    settings.update(
+        {
+            "TABLEWATCH_SOURCES": args.sources,
+            "TABLEWATCH_RUN_DIR": args.run_dir,
+            "TABLEWATCH_RAW_DIR": args.raw_dir,
+            "TABLEWATCH_DB": args.db,
+            "TABLEWATCH_DAY": args.day,
+            "TABLEWATCH_WATCHLIST": args.watchlist,
+        },
+        priority="cmdline",
+    )
+    if "TABLEWATCH_CONTACT_URL" in overrides and "USER_AGENT" not in overrides:
+        overrides = {
+            **overrides,
+            "USER_AGENT": f"TablewatchBot/0.1 (+{overrides['TABLEWATCH_CONTACT_URL']})",
+        }
+    settings.update(overrides, priority="cmdline")
+    return settings
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, (dt.datetime, dt.date)):
+        return value.isoformat()
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    return str(value)
+
+
+def write_stats(run_dir: Path, stats: dict[str, Any], elapsed_s: float) -> dict[str, Any]:
+    per_status = {s: int(stats.get(f"tablewatch/status/{s}", 0)) for s in STATUSES}
+    counts = {
+        "fetched": int(stats.get("tablewatch/article_responses", 0)),
+        **per_status,
+        "items": sum(per_status.values()),
+        "requests": int(stats.get("downloader/request_count", 0)),
+        "listings": int(stats.get("tablewatch/listings", 0)),
+        # listed with a publication date outside every watched window: never requested
+        "out_of_window": int(stats.get("tablewatch/listing_out_of_window", 0)),
+        "already_stored": int(stats.get("tablewatch/link_already_stored", 0)),
+        "elapsed_s": round(elapsed_s, 3),
+    }
+    listing_errors = {
+        k.split("/", 2)[2]: v
+        for k, v in stats.items()
+        if k.startswith("tablewatch/listing_errors/")
+    }
+    scrapy_stats = {
+        k: _jsonable(v)
+        for k, v in sorted(stats.items())
+        if not k.startswith("tablewatch/listing_errors/")
+    }
+    out = {"counts": counts, "listing_errors": listing_errors, "scrapy": scrapy_stats}
+    path = run_dir / "crawl_stats.json"
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(out, indent=1, sort_keys=True), encoding="utf-8")
+    os.replace(tmp, path)
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m crawlers.run", description=__doc__)
+    parser.add_argument("--sources", required=True)
+    parser.add_argument("--run-dir", required=True)
+    parser.add_argument("--raw-dir", required=True)
+    parser.add_argument("--db")
+    parser.add_argument("--day", required=True)
+    parser.add_argument("--watchlist")
+    parser.add_argument("--settings-json", default="{}")
+    args = parser.parse_args(argv)
+    started = time.monotonic()
+    try:
+        from scrapy.crawler import CrawlerProcess
+
+        from crawlers.spiders.news import NewsSpider
+
+        _check_day(args.day)
+        overrides = json.loads(args.settings_json)
+        process = CrawlerProcess(build_settings(args, overrides))
+        crawler = process.create_crawler(NewsSpider)
+        process.crawl(crawler)
+        process.start()
+    except TablewatchError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    stats = crawler.stats.get_stats() if crawler.stats else {}
+    reason = stats.get("finish_reason")
+    if reason != "finished" or not (Path(args.run_dir) / "articles.jsonl").exists():
+        print(f"error: crawl did not finish (finish_reason={reason})", file=sys.stderr)
+        return 1
+    out = write_stats(Path(args.run_dir), stats, time.monotonic() - started)
+    print(json.dumps(out["counts"]))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

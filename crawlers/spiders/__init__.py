@@ -1,0 +1,1 @@
+"""Spiders of the Tablewatch crawler (one: ``news``)."""

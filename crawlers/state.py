@@ -1,0 +1,130 @@
+"""What earlier runs already did, read from the warehouse at the start of a crawl.
+
+The crawler never writes the warehouse (the load stage is its single writer); it only opens the
+published snapshot, or the main file read-only, so a crawl can run while readers do. Rows of the
+day being crawled are ignored, and so are feed validators when that day was already loaded:
+rerunning a day must reproduce that day's files, not an empty run.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from crawlers.fingerprints import SimhashIndex
+from tablewatch.errors import TablewatchError
+from tablewatch.paths import Layout
+
+log = logging.getLogger(__name__)
+SEEN_STATUSES = ("relevant", "skipped", "duplicate")
+KEPT_STATUSES = ("relevant", "skipped")
+
+
+@dataclass
+class CrawlState:
+    """Seen URLs and fingerprints (mapping to the kept article_id) plus feed validators."""
+
+    max_distance: int = 6
+    urls: dict[str, str] = field(default_factory=dict)
+    body_hashes: dict[str, str] = field(default_factory=dict)
+    simhashes: SimhashIndex = field(init=False)
+    feeds: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
+    day_loaded: bool = False
+
+    def __post_init__(self) -> None:
+        self.simhashes = SimhashIndex(self.max_distance)
+
+
+def state_file(db_path: Path | None) -> Path | None:
+    """The snapshot when published (never locked by the writer), else the db itself."""
+    if db_path is None:
+        return None
+    snapshot = Layout(Path(db_path)).snapshot
+    for candidate in (snapshot, Path(db_path)):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _columns(con: duckdb.DuckDBPyConnection, table: str) -> set[str]:
+    rows = con.execute(
+        "select column_name from information_schema.columns where table_name = ?", [table]
+    ).fetchall()
+    return {r[0] for r in rows}
+
+
+def load_state(db_path: Path | None, day: str, max_distance: int = 6) -> CrawlState:
+    """Missing file or tables mean a first run: empty state, not an error."""
+    state = CrawlState(max_distance=max_distance)
+    path = state_file(db_path)
+    if path is None:
+        return state
+    try:
+        con = duckdb.connect(str(path), read_only=True)
+    except duckdb.Error as exc:
+        raise TablewatchError(f"cannot open warehouse {path} read-only: {exc}") from None
+    try:
+        _load_articles(con, state, day)
+        _load_feeds(con, state, day)
+    except duckdb.Error as exc:
+        raise TablewatchError(f"cannot read crawl state from {path}: {exc}") from None
+    finally:
+        con.close()
+    log.info(
+        "crawl state from %s: %d known urls, %d feeds", path, len(state.urls), len(state.feeds)
+    )
+    return state
+
+
+def _load_articles(con: duckdb.DuckDBPyConnection, state: CrawlState, day: str) -> None:
+    cols = _columns(con, "articles")
+    if not {"url", "canonical_url", "article_id", "status"} <= cols:
+        return
+    if "crawl_day" in cols:
+        (same_day,) = con.execute(
+            "select count(*) from articles where cast(crawl_day as varchar) = ?", [day]
+        ).fetchone()
+        state.day_loaded = same_day > 0
+    other_day = (
+        "cast(crawl_day as varchar) is distinct from ?" if "crawl_day" in cols else "? is not null"
+    )
+    body_hash = "body_hash" if "body_hash" in cols else "null"
+    simhash = "simhash" if "simhash" in cols else "null"
+    dup_of = "duplicate_of" if "duplicate_of" in cols else "null"
+    cur = con.execute(
+        f"""
+        select url, canonical_url, coalesce({dup_of}, article_id) as kept_id, status,
+               {body_hash} as body_hash, {simhash} as simhash
+        from articles
+        where status in ('relevant', 'skipped', 'duplicate') and {other_day}
+        """,
+        [day],
+    )
+    while rows := cur.fetchmany(10_000):
+        for url, canonical, kept_id, status, bhash, shash in rows:
+            for u in (url, canonical):
+                if u:
+                    state.urls.setdefault(u, kept_id)
+            if status in KEPT_STATUSES:
+                if bhash:
+                    state.body_hashes.setdefault(bhash, kept_id)
+                if shash:
+                    try:
+                        state.simhashes.add(int(shash, 16), kept_id)
+                    except ValueError:
+                        log.warning("ignoring malformed simhash %r of %s", shash, kept_id)
+
+
+def _load_feeds(con: duckdb.DuckDBPyConnection, state: CrawlState, day: str) -> None:
+    """Validators for conditional requests; none when ``day`` was already loaded, because a
+    rerun of that day must see the listings again (a 304 would leave it with no articles)."""
+    cols = _columns(con, "feed_state")
+    if state.day_loaded or not {"url", "etag", "last_modified"} <= cols:
+        return
+    rows = con.execute("select url, etag, last_modified from feed_state").fetchall()
+    for url, etag, last_modified in rows:
+        if etag or last_modified:
+            state.feeds[url] = (etag, last_modified)
