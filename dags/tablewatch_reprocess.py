@@ -1,9 +1,10 @@
 """
-### tablewatch_reprocess: re-annotate and reload past days, without recrawling
+### tablewatch_reprocess: re-extract, re-annotate and reload past days, without recrawling
 
 Manual only. For every day from `date_from` to `date_to` (inclusive) that has a crawl output
-(`runs/<day>/articles.jsonl` next to the DB), re-runs the annotation with the NLP version now
-installed and reloads the day into the warehouse (the load replaces the day's previous rows).
+(`runs/<day>/articles.jsonl` next to the DB), re-extracts the articles from the raw archive (param
+`reextract`, on by default: picks up extraction fixes), re-runs the annotation with the NLP version
+now installed and reloads the day into the warehouse (the load replaces the day's previous rows).
 Days without a run folder are skipped and listed in the `plan` task's log; a range with
 none at all fails with a clear message.
 
@@ -52,6 +53,9 @@ def _day_param(title: str) -> Param:
         "date_to": _day_param("Last day to reprocess (YYYY-MM-DD, inclusive)"),
         "db": db_param(),
         "n_process": Param(1, type="integer", minimum=1, title="spaCy worker processes"),
+        "reextract": Param(
+            True, type="boolean", title="Re-extract pages from the raw archive first"
+        ),
     },
     doc_md=__doc__,
     tags=["tablewatch", "nlp", "warehouse", "reprocess"],
@@ -90,9 +94,12 @@ def tablewatch_reprocess() -> None:
 
     @task(execution_timeout=dt.timedelta(hours=3))
     def annotate(db: str, day: str) -> dict[str, Any]:
-        from tablewatch.pipeline import annotate_stage
+        from tablewatch.pipeline import annotate_stage, reextract_stage
 
-        n_process = int(get_current_context()["params"].get("n_process") or 1)
+        params = get_current_context()["params"]
+        if params.get("reextract", True):
+            reextract_stage(db, day)
+        n_process = int(params.get("n_process") or 1)
         return small(annotate_stage(db, day, n_process=n_process)) | {"db": db}
 
     @task(pool=WRITER_POOL, outlets=[WAREHOUSE])

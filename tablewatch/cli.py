@@ -171,6 +171,16 @@ def extract(
 
 @app.command()
 @friendly_errors
+def reextract(db: DbOpt = DEFAULT_DB, date: DateOpt = None, verbose: VerboseOpt = False) -> None:
+    """Re-run extraction on the day's archived pages (after an extraction fix), fetching nothing."""
+    from tablewatch.pipeline import reextract_stage
+
+    _setup_logging(verbose)
+    _echo_json(reextract_stage(db, date))
+
+
+@app.command()
+@friendly_errors
 def load(db: DbOpt = DEFAULT_DB, date: DateOpt = None, verbose: VerboseOpt = False) -> None:
     """Load the day's articles and sentences into the warehouse (one transaction, idempotent)."""
     from tablewatch.pipeline import load_stage

@@ -111,6 +111,59 @@ def write_annotate_input(articles_path: Path, out_path: Path) -> int:
     return n
 
 
+def reextract_stage(db: str | Path, day: str | dt.date | None = None) -> dict[str, Any]:
+    """Re-run extraction on the day's archived pages, without fetching anything.
+
+    After an extraction fix, history can be rebuilt from the raw archive: titles, dates and bodies
+    of the day's relevant articles are extracted again from the stored HTML; statuses, URLs and
+    dedupe decisions stay as the crawl made them. Annotate and load then pick up the new bodies.
+    """
+    import gzip
+
+    from crawlers.extraction import extract_page
+    from crawlers.fingerprints import body_hash, simhash, to_hex
+
+    started = time.perf_counter()
+    day = parse_day(day)
+    lay = layout(db)
+    articles = lay.run_dir(day) / ARTICLES_FILE
+    if not articles.exists():
+        raise TablewatchError(f"no crawl output for {day} ({articles}): nothing to re-extract")
+    tmp = articles.with_suffix(".jsonl.tmp")
+    redone = missing = 0
+    with tmp.open("w", encoding="utf-8") as out:
+        for rec in _iter_jsonl(articles):
+            raw = lay.root / rec["raw_path"] if rec.get("raw_path") else None
+            if rec.get("status") == "relevant" and raw is not None:
+                try:
+                    html = gzip.decompress(raw.read_bytes())
+                except (OSError, EOFError):
+                    missing += 1
+                else:
+                    fresh = extract_page(html, url=rec.get("url"), source=rec.get("source"))
+                    if fresh.get("body"):
+                        for key in (
+                            "title",
+                            "authors",
+                            "published",
+                            "published_source",
+                            "modified",
+                            "language",
+                            "body",
+                        ):
+                            rec[key] = fresh.get(key, rec.get(key))
+                        rec["body_hash"] = body_hash(rec["body"])
+                        rec["simhash"] = to_hex(simhash(rec["body"]))
+                        redone += 1
+            out.write(json.dumps(rec, ensure_ascii=False) + "\n")
+    os.replace(tmp, articles)
+    if missing:
+        log.warning(
+            "re-extract %s: %d archived pages missing; their previous text is kept", day, missing
+        )
+    return _timed({"day": day, "reextracted": redone, "missing_raw": missing}, started)
+
+
 def annotate_stage(
     db: str | Path,
     day: str | dt.date | None = None,

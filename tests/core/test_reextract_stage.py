@@ -1,0 +1,54 @@
+"""Re-extraction rebuilds a day's article texts from the raw archive, fetching nothing."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from crawlers.rawstore import archive
+from tablewatch.paths import layout
+from tablewatch.pipeline import reextract_stage
+
+PAGE = b"""<html><head><title>Guild and studios resume talks</title>
+<meta property="article:published_time" content="2026-05-04T10:00:00Z"></head>
+<body><nav>Home | News | Film</nav><article><h1>Guild and studios resume talks</h1>
+<p>Negotiators for the guild and the studios returned to the table on Monday after a pause of two
+weeks, both sides said in separate statements released in the afternoon.</p>
+<p>The talks are expected to focus on minimum staffing and on the use of artificial intelligence
+in writers' rooms, the two issues that had kept the sides apart in April.</p>
+<p>Neither side would say how long the new round was scheduled to last this time.</p>
+</article><footer>Copyright Example Media</footer></body></html>"""
+
+
+def _record(article_id: str, raw_path: str | None, status: str = "relevant") -> dict:
+    return {
+        "article_id": article_id, "url": f"http://127.0.0.1/{article_id}", "source": "example",
+        "status": status, "title": "stale", "body": "stale body", "published": None,
+        "raw_path": raw_path, "body_hash": "x", "simhash": "0" * 16,
+    }  # fmt: skip
+
+
+def test_bodies_come_back_from_the_archive_and_missing_pages_are_kept(tmp_path: Path) -> None:
+    lay = layout(tmp_path / "tw.duckdb")
+    raw_path = archive(lay.raw_dir, PAGE, {"url": "http://127.0.0.1/a", "status": 200})
+    run_dir = lay.run_dir("2026-05-04")
+    run_dir.mkdir(parents=True)
+    records = [
+        _record("a", raw_path),
+        _record("b", "raw/ff/ffff.html.gz"),  # archive lost: keep what we had
+        _record("c", raw_path, status="skipped"),  # only relevant articles are redone
+    ]
+    (run_dir / "articles.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
+
+    summary = reextract_stage(lay.db, "2026-05-04")
+
+    out = [json.loads(line) for line in (run_dir / "articles.jsonl").read_text().splitlines()]
+    assert (summary["reextracted"], summary["missing_raw"]) == (1, 1)
+    assert out[0]["title"] == "Guild and studios resume talks"
+    assert out[0]["published"] == "2026-05-04"
+    assert "returned to the table on Monday" in out[0]["body"]
+    assert "Copyright" not in out[0]["body"] and out[0]["body_hash"] != "x"
+    assert out[1]["body"] == "stale body" and out[2]["body"] == "stale body"
+    assert reextract_stage(lay.db, "2026-05-04")["reextracted"] == 1
+    again = [json.loads(line) for line in (run_dir / "articles.jsonl").read_text().splitlines()]
+    assert again == out, "re-extracting twice changes nothing"
