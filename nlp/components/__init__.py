@@ -1,0 +1,1 @@
+"""Tablewatch spaCy components, one per module, registered as ``tablewatch_<name>`` factories."""
