@@ -101,9 +101,14 @@ class DedupePipeline:
             min_coverage=s.getfloat("TABLEWATCH_DEDUPE_MIN_COVERAGE", 0.6),
             min_shared_words=s.getint("TABLEWATCH_DEDUPE_MIN_SHARED_WORDS", 30),
         )
-        if params.window < 1 or not 0 < params.min_coverage <= 1:
+        if params.window < 1 or params.min_sentence_words < 1:
             raise ConfigError(
-                "TABLEWATCH_DEDUPE_WINDOW must be >= 1 and TABLEWATCH_DEDUPE_MIN_COVERAGE in (0, 1]"
+                "TABLEWATCH_DEDUPE_WINDOW and TABLEWATCH_DEDUPE_MIN_SENTENCE_WORDS must be >= 1,"
+                f" got {params.window} and {params.min_sentence_words}"
+            )
+        if not 0 < params.min_coverage <= 1:
+            raise ConfigError(
+                f"TABLEWATCH_DEDUPE_MIN_COVERAGE must be in (0, 1], got {params.min_coverage}"
             )
         return cls(
             crawler,

@@ -76,9 +76,7 @@ ITEM_PIPELINES = {
 }
 
 # Near-duplicate threshold: with TABLEWATCH_DEDUPE_BY_SIMHASH, bodies whose 64-bit simhashes differ
-# in at most this many bits are treated as copies (syndication bylines and footers, light edits). Measured on the demo
-# storyline: such copies of 150-400-word articles land 0-7 bits apart, distinct articles 12+
-# (random pairs ~32). 3, the web-scale value for long pages, misses most copies of short ones.
+# in at most this many bits are treated as copies (bylines, footers, light edits of one text).
 TABLEWATCH_SIMHASH_MAX_DISTANCE = 6
 # Off by default: the rewritten lede of a syndicated copy moves its simhash 12-19 bits, as far as
 # an unrelated article on the same story, while distinct short articles built from the same stock
@@ -92,8 +90,8 @@ TABLEWATCH_DEDUPE_BY_SIMHASH = False
 # shorter body's words and at least MIN_SHARED_WORDS words. Measured on the demo storyline: its two
 # wire copies share 0.66 and 0.71, no other pair of its 73 articles shares a single window (one
 # shared boilerplate sentence never fills a window). On the generated site, whose distinct articles
-# reshuffle a small pool of stock sentences, windows of 2 sentences match 1 article in 7 and
-# distinct stories sharing a run of 4 stock sentences reach 0.57; hence 3 and 0.6.
+# reshuffle a small pool of stock sentences, windows of 2 sentences put 1 article in 7 over 0.5,
+# and distinct stories sharing a run of 4 stock sentences reach 0.57; hence 3 and 0.6.
 TABLEWATCH_DEDUPE_WINDOW = 3
 TABLEWATCH_DEDUPE_MIN_SENTENCE_WORDS = 5
 TABLEWATCH_DEDUPE_MIN_COVERAGE = 0.6
