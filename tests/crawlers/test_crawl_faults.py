@@ -283,11 +283,6 @@ def test_cp1252_page_declaring_utf8_is_repaired(fault_crawl):
     assert "\u201cwe are close\u201d at the caf\u00e9" in body
 
 
-@pytest.mark.xfail(
-    reason="crawlers.extraction.encoding guesses cp1257 for short undeclared Latin-1 pages "
-    "(owner: extraction); the page is still stored, with a mis-decoded accent",
-    strict=False,
-)
 def test_latin1_page_without_charset_is_repaired(fault_crawl):
     body = by_path(fault_crawl["recs"])["/news/latin1-no-charset"]["body"]
     assert "caf\u00e9 na\u00efvely" in body
