@@ -196,13 +196,16 @@ def alerts(
     date: DateOpt = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="List what would be sent.")] = False,
     config: Annotated[Path | None, typer.Option(help="Alerts config YAML.")] = None,
+    since: Annotated[
+        str | None, typer.Option(help="Backfill: evaluate every day from this one to --date.")
+    ] = None,
     verbose: VerboseOpt = False,
 ) -> None:
     """Detect tone shifts and table events as of the day, store them once and deliver them."""
     from tablewatch.pipeline import alerts_stage
 
     _setup_logging(verbose)
-    summary = alerts_stage(db, date, dry_run=dry_run, config=config)
+    summary = alerts_stage(db, date, dry_run=dry_run, config=config, since=since)
     for line in summary["lines"]:
         typer.echo(line)
     if not summary["lines"]:

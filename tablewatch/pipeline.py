@@ -220,13 +220,16 @@ def alerts_stage(
     day: str | dt.date | None = None,
     dry_run: bool = False,
     config: str | Path | None = None,
+    since: str | dt.date | None = None,
 ) -> dict[str, Any]:
-    """Detect (and unless dry_run, store and deliver) the alerts as of ``day``."""
+    """Detect (and unless dry_run, store and deliver) the alerts as of ``day`` (or of every day
+    from ``since`` to ``day``, for a backfill)."""
     from warehouse.alerts import format_alert, run_alerts
 
     started = time.perf_counter()
     day = parse_day(day)
-    alerts = run_alerts(layout(db).db, day, config_path=config, dry_run=dry_run)
+    since = parse_day(since) if since is not None else None
+    alerts = run_alerts(layout(db).db, day, config_path=config, dry_run=dry_run, since=since)
     summary = {"day": day, "alerts": len(alerts), "lines": [format_alert(a) for a in alerts]}
     log.info("alerts %s: %d", day, len(alerts))
     return _timed(summary, started)

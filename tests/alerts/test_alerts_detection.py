@@ -92,6 +92,17 @@ def test_backfill_in_reverse_order_gives_the_same_ids(db: Path, alerts_config: P
     assert downs == sorted(alert_id("wga_2023", "tone_shift", "down", day(i)) for i in (17, 40))
 
 
+def test_one_pass_backfill_matches_the_day_by_day_run(
+    db: Path, alerts_config: Path, tmp_path: Path
+):
+    _tone_story(db, drops=[range(17, 22), range(40, 48)], days=48)
+    one_pass = run_alerts(db, day(47), alerts_config, since=day(14))
+    assert sorted(a.direction for a in one_pass if a.kind == "tone_shift").count("down") == 2
+    # the day-by-day replay over the same days finds the same episodes, already stored
+    assert [a for i in range(14, 48) for a in run_alerts(db, day(i), alerts_config)] == []
+    assert sorted(r[0] for r in _stored(db)) == sorted(a.alert_id for a in one_pass)
+
+
 def test_low_volume_raises_no_alert(db: Path, alerts_config: Path):
     # the same drop, but one article a day with one sentence: below the minimum counts
     _tone_story(db, drops=[range(17, 25)], articles=1, tones_pos=[0.5], tones_neg=[-0.6])

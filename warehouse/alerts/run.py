@@ -39,8 +39,12 @@ def run_alerts(
     day: str | dt.date,
     config_path: str | Path | None = None,
     dry_run: bool = False,
+    since: str | dt.date | None = None,
 ) -> list[Alert]:
     """Alerts first raised by this run for ``day`` (dry run: those it would raise, writing nothing).
+
+    With ``since``, every day of ``[since, day]`` is evaluated in one pass (a backfill: each
+    episode still yields one alert, dated on the day it was first triggered).
 
     Detection reads the published snapshot, so the usual day (nothing new, nothing pending) never
     takes the write lock; the writer opens only to store new alerts and record deliveries, and the
@@ -51,13 +55,14 @@ def run_alerts(
     cfg = load_alerts_config(config_path)
     try:
         day = as_date(day)
+        since = as_date(since) if since is not None else None
     except ValueError:
         raise TablewatchError(f"not a date (expected YYYY-MM-DD): {day!r}") from None
     channels = [] if dry_run else channels_from_env(cfg.delivery)
     names = [c.name for c in channels]
     oldest = day - dt.timedelta(days=cfg.delivery.max_age_days)
     with connect_read(db_path) as con:
-        found = detect(con, day, cfg.detection) if _has_table(con, "sentences") else []
+        found = detect(con, day, cfg.detection, since=since) if _has_table(con, "sentences") else []
         stored = _has_table(con, "alerts")
         candidates = store.new_alerts(con, found) if stored else found
         todo = store.pending(con, names, oldest) if names and stored else {}
