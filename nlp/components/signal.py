@@ -90,6 +90,12 @@ def _labels(value: Any, what: str) -> str:
     return str(value)
 
 
+def _weight(value: Any, what: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+        raise ConfigError(f"{what} must be a non-negative number, got {value!r}")
+    return float(value)
+
+
 def _lemma_list(value: Any, what: str) -> list[str]:
     if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
         raise ConfigError(f"{what} must be a non-empty list of lemmas")
@@ -147,6 +153,7 @@ class SignalComponent:
         self.subordinate_deps = set(dominance.get("subordinate_deps") or [])
         self.recap_preps = set(dominance.get("recap_preps") or [])
         self.recap_marks = set(dominance.get("recap_marks") or [])
+        self.concessive_preps = set(dominance.get("concessive_preps") or [])
         self.speech_verbs = set(dominance.get("speech_verbs") or [])
         self.step = float(dominance.get("step", 0.4))
         self.suppressed = float(dominance.get("suppressed", 1.0))
@@ -194,7 +201,7 @@ class SignalComponent:
             trigger = Trigger(
                 id=spec["id"],
                 label=_labels(spec.get("label"), f"{what}.label"),
-                weight=float(spec.get("weight", 1.0)),
+                weight=_weight(spec.get("weight", 1.0), f"{what}.weight"),
                 negated_as=_labels(spec["negated_as"], f"{what}.negated_as")
                 if "negated_as" in spec
                 else None,
@@ -375,7 +382,7 @@ class SignalComponent:
             elif dep == "ccomp" and token.head.lemma_ not in self.speech_verbs:
                 steps += 1
             elif dep == "prep" and token.lower_ in self.recap_preps:
-                steps += 1
+                steps += 2 if token.lower_ in self.concessive_preps else 1
             token = token.head
         return steps
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from spacy.language import Language
-from spacy.matcher import Matcher, PhraseMatcher
+from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 
 from nlp.extensions import add_evidence, register_extensions, sentence_pairs
@@ -74,7 +74,7 @@ class ToneComponent:
         if not isinstance(lexicon, dict) or not lexicon:
             raise ConfigError(f"{where}: needs a non-empty 'lexicon' mapping of term -> weight")
         self.weights: dict[str, float] = {}
-        self.words = Matcher(nlp.vocab)
+        self.words: set[str] = set()  # single words: a set lookup per token beats a Matcher
         self.phrases = PhraseMatcher(nlp.vocab, attr="LOWER")
         for term, weight in lexicon.items():
             term = str(term).lower().strip()
@@ -86,7 +86,7 @@ class ToneComponent:
             if " " in term or "," in term:
                 self.phrases.add(term, [nlp.make_doc(term)])
             else:
-                self.words.add(term, [[{"LEMMA": term}], [{"LOWER": term}]])
+                self.words.add(term)
         stance = rules.get("stance") or {}
         self.stance_terms = {str(t).lower() for t in stance.get("terms") or []}
         self.stance_weight = float(stance.get("weight", 0.0))
@@ -133,7 +133,9 @@ class ToneComponent:
         if any(doc[i].lower_ in self.negators for i in range(lo, start)):
             return True
         token = doc[start]
-        governed = token.head.children if token.dep_ in ("acomp", "attr", "oprd", "dobj", "xcomp") else ()
+        governed = (
+            token.head.children if token.dep_ in ("acomp", "attr", "oprd", "dobj", "xcomp") else ()
+        )
         return any(c.dep_ == "neg" for c in (*token.children, *governed))
 
     def _lexicon_parts(
@@ -185,8 +187,12 @@ class ToneComponent:
         if not pairs:
             return doc
         found: list[tuple[str, int, int]] = []
-        for key, start, end in (*self.words(doc), *self.phrases(doc)):
+        for key, start, end in self.phrases(doc):
             found.append((doc.vocab.strings[key], start, end))
+        for tok in doc:
+            term = tok.lower_ if tok.lower_ in self.words else tok.lemma_.lower()
+            if term in self.words:
+                found.append((term, tok.i, tok.i + 1))
         found.sort(key=lambda m: m[1])
         for record, sent in pairs:
             matches = [m for m in found if sent.start <= m[1] and m[2] <= sent.end]

@@ -95,6 +95,14 @@ WORD_SENSE = [
     ("none", "The union suspended its annual convention to focus on bargaining."),
     ("progress", "Negotiators spent the weekend closing the gap on health care."),
     ("none", "The gender pay gap in Hollywood has barely changed."),
+    (
+        "progress",
+        "Four studio CEOs joined the talks on Wednesday, a sign that the impasse may be ending.",
+    ),
+    (
+        "progress",
+        "Despite the impasse, the chief executives of two studios joined the bargaining session on Tuesday.",
+    ),
     ("agreement", "The machinists' union struck a deal with the planemaker on Sunday."),
     ("scheduling", "Striking actors and the studios will continue their negotiations on Friday."),
 ]
@@ -188,6 +196,103 @@ MORE = [
     ("gap", "The two sides are still at odds over the use of AI."),
     ("none", "The contract also includes new protections for background actors."),
     ("scheduling", "The current contract was extended until Sept. 30 while negotiations continue."),
+    ("none", "The union has not ruled out a strike."),
+    ("gap", "Neither side has made any concessions since talks began."),
+    ("progress", "The company is no longer refusing to discuss pensions."),
+    ("none", "No strike is planned at this time."),
+    ("none", "A strike would cost the local economy billions."),
+    ("none", "Should a strike occur, production would halt across the state."),
+    ("agreement", "Members approved the deal, ending the longest strike in the union's history."),
+    ("scheduling", "The talks, which broke down in July, will resume on Monday."),
+    (
+        "breakdown",
+        "Although both sides had met earlier in the day, talks broke down in the evening.",
+    ),
+    ("progress", "Negotiators hope a deal can be finalized this week."),
+    ("none", "The studios argue that residuals are already generous."),
+    ("gap", "The guild says the studios' counteroffer does not go far enough on AI."),
+    ("none", "The last time the union struck was in 1980."),
+    ("agreement", "It's official: the strike is over."),
+    ("scheduling", "Talks are expected to continue next week."),
+    ("progress", "Both sides have signaled flexibility on wages."),
+    (
+        "strike_action",
+        "The UAW launched targeted strikes at three plants after contracts with all three automakers expired at midnight.",
+    ),
+    (
+        "gap",
+        "Fain said the automakers' latest proposals still fall well short of what workers deserve.",
+    ),
+    (
+        "progress",
+        "Ford has made the most progress of the three companies, Fain said in a Friday livestream.",
+    ),
+    (
+        "agreement",
+        "The UAW and General Motors reached a tentative agreement on Monday, the last of the Detroit Three to settle.",
+    ),
+    (
+        "strike_action",
+        "The union expanded its strike to Ford's Kentucky Truck Plant, the company's largest.",
+    ),
+    (
+        "breakdown",
+        "Federal mediators ended the latest round without a deal, and no new talks are scheduled.",
+    ),
+    (
+        "strike_action",
+        "Port workers from Maine to Texas walked off the job after their contract expired.",
+    ),
+    (
+        "agreement",
+        "The ILA and USMX reached a tentative agreement on wages and agreed to extend the master contract until January 15.",
+    ),
+    ("gap", "Boeing said the union's demands were not economically viable."),
+    (
+        "scheduling",
+        "Boeing and the union will return to the bargaining table with the help of federal mediators.",
+    ),
+    ("none", "The company warned it could lay off thousands of workers if the strike continues."),
+    (
+        "agreement",
+        "Machinists voted 59% to accept Boeing's latest offer, ending a seven-week strike.",
+    ),
+    ("gap", "Machinists overwhelmingly rejected the contract offer, with 95% voting no."),
+    (
+        "scheduling",
+        "The video game performers and the companies are scheduled to resume bargaining next Tuesday.",
+    ),
+    (
+        "progress",
+        'The union said talks had been "positive" and that the companies had moved on key AI protections.',
+    ),
+    ("gap", "The companies refused to extend AI protections to all performers, the union said."),
+    ("none", "The Interactive Media Agreement covers performers in video games."),
+    ("scheduling", "Federal mediators have called both sides back for talks on Thursday."),
+    (
+        "scheduling",
+        "They sat back down with the union on Monday after the same group had expedited the writers' talks.",
+    ),
+    (
+        "progress",
+        "Ford has increased some elements of its initial offer, moving to a 16 percent wage gain.",
+    ),
+    (
+        "scheduling",
+        "Negotiations between the two sides have wrapped for the day, with more talks expected Wednesday.",
+    ),
+    (
+        "scheduling",
+        "After thorough deliberation it was unanimously decided to allow additional time to negotiate.",
+    ),
+    (
+        "none",
+        "The governor urged both sides to return to the table, warning of severe economic damage from a prolonged strike.",
+    ),
+    ("agreement", "Workers returned to their jobs on Monday after the strike ended."),
+    ("gap", "Union members booed the offer at a packed meeting on Sunday night."),
+    ("none", "The studios' latest offer was met with anger on social media."),
+    ("none", "The guild had returned to the negotiating room with a new demand on residuals."),
 ]
 
 
@@ -289,3 +394,9 @@ def test_missing_rules_file_is_a_config_error(tmp_path: Path) -> None:
 @pytest.mark.parametrize(("expected", "text"), MORE)
 def test_other_wordings(label, expected: str, text: str) -> None:
     assert _signal(label, text) == expected
+
+
+def test_non_numeric_weight_is_a_config_error(tmp_path: Path) -> None:
+    path = _write_rules(tmp_path, lambda r: r["triggers"][0].update(weight="heavy"))
+    with pytest.raises(ConfigError, match="weight"):
+        SignalComponent(English(), path)

@@ -23,6 +23,10 @@ CASES = [
     (1, "The strike ended after senior executives joined the bargaining."),
     # solidarity in a stall reads negative
     (-1, "The actors remain united as talks stall."),
+    (
+        1,
+        "Despite the impasse, the chief executives of two studios joined the bargaining session on Tuesday.",
+    ),
     # threats are negative although nothing happened
     (-1, "The guild said it would consider a walkout."),
     (-1, "If talks fail, the union will strike."),
@@ -101,6 +105,79 @@ MORE = [
     (-1, "The two sides are still at odds over the use of AI."),
     (0, "The contract also includes new protections for background actors."),
     (0, "The current contract was extended until Sept. 30 while negotiations continue."),
+    (-1, "Neither side has made any concessions since talks began."),
+    (1, "The company is no longer refusing to discuss pensions."),
+    (0, "No strike is planned at this time."),
+    (1, "Members approved the deal, ending the longest strike in the union's history."),
+    (0, "The talks, which broke down in July, will resume on Monday."),
+    (-1, "Although both sides had met earlier in the day, talks broke down in the evening."),
+    (1, "Negotiators hope a deal can be finalized this week."),
+    (0, "The studios argue that residuals are already generous."),
+    (-1, "The guild says the studios' counteroffer does not go far enough on AI."),
+    (0, "The last time the union struck was in 1980."),
+    (1, "It's official: the strike is over."),
+    (0, "Talks are expected to continue next week."),
+    (1, "Both sides have signaled flexibility on wages."),
+    (
+        -1,
+        "The UAW launched targeted strikes at three plants after contracts with all three automakers expired at midnight.",
+    ),
+    (
+        -1,
+        "Fain said the automakers' latest proposals still fall well short of what workers deserve.",
+    ),
+    (
+        1,
+        "Ford has made the most progress of the three companies, Fain said in a Friday livestream.",
+    ),
+    (
+        1,
+        "The UAW and General Motors reached a tentative agreement on Monday, the last of the Detroit Three to settle.",
+    ),
+    (-1, "The union expanded its strike to Ford's Kentucky Truck Plant, the company's largest."),
+    (
+        -1,
+        "Federal mediators ended the latest round without a deal, and no new talks are scheduled.",
+    ),
+    (-1, "Port workers from Maine to Texas walked off the job after their contract expired."),
+    (
+        1,
+        "The ILA and USMX reached a tentative agreement on wages and agreed to extend the master contract until January 15.",
+    ),
+    (-1, "Boeing said the union's demands were not economically viable."),
+    (-1, "The company warned it could lay off thousands of workers if the strike continues."),
+    (1, "Machinists voted 59% to accept Boeing's latest offer, ending a seven-week strike."),
+    (-1, "Machinists overwhelmingly rejected the contract offer, with 95% voting no."),
+    (
+        0,
+        "The video game performers and the companies are scheduled to resume bargaining next Tuesday.",
+    ),
+    (
+        1,
+        'The union said talks had been "positive" and that the companies had moved on key AI protections.',
+    ),
+    (-1, "The companies refused to extend AI protections to all performers, the union said."),
+    (0, "The Interactive Media Agreement covers performers in video games."),
+    (
+        -1,
+        "The union accused the company of trying to bust the strike by hiring replacement workers.",
+    ),
+    (-1, "Union members booed the offer at a packed meeting on Sunday night."),
+    (1, "The deal is a historic win for workers, the union president said."),
+    (0, "The company declined to comment on the status of negotiations."),
+    (0, "The union's bargaining committee includes 20 rank-and-file members."),
+    (-1, "Talks remain stuck over pensions, with neither side willing to budge."),
+    (1, "Both sides described the atmosphere in the room as cordial and businesslike."),
+    (
+        -1,
+        "The governor urged both sides to return to the table, warning of severe economic damage from a prolonged strike.",
+    ),
+    (1, "Workers returned to their jobs on Monday after the strike ended."),
+    (-1, "The studios' latest offer was met with anger on social media."),
+    (0, "The guild will hold informational meetings for members next week."),
+    (-1, "Pickets outside the plant grew louder as the strike entered its second month."),
+    (1, "Members celebrated the ratification at union halls across the country."),
+    (-1, "Contract talks hit a wall on Friday as the union rejected the company's final offer."),
 ]
 
 

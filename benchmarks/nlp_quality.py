@@ -1,0 +1,359 @@
+"""NLP label quality on the shared dev corpus, next to VADER (tone) and dateparser (dates).
+
+Each dev sentence is labelled the way users' articles are: its whole article goes through
+``nlp.annotate.annotate_records`` (so dates, parties and the negotiation see their context) and the
+output sentence that covers the dev sentence is scored. A dev sentence whose article is missing,
+or that the pipeline's sentence splitter cuts differently, is scored from the output sentences it
+overlaps, or annotated alone with its published date as a last resort. The baselines run on the
+same sentences (VADER) and the same gold date texts (dateparser) in the same run.
+
+The dev texts are read at run time from the sibling ``shared`` folder and never copied here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import sys
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+DEV_DIR = Path(__file__).resolve().parents[1] / ".." / "shared" / "dev-corpus"
+SIGNALS = ("progress", "gap", "agreement", "breakdown", "strike_action", "scheduling", "none")
+TONES = (-1, 0, 1)
+QUICK_SENTENCES = 20
+
+
+@dataclass
+class Article:
+    url: str
+    published: str | None
+    body: str
+
+
+@dataclass
+class Scored:
+    """Gold and predicted labels of one dev sentence."""
+
+    gold: dict[str, Any]
+    pred: dict[str, Any]
+    in_context: bool
+
+
+@dataclass
+class Results:
+    items: list[Scored] = field(default_factory=list)
+    vader: list[int] = field(default_factory=list)
+    dateparser_hits: int = 0
+    dateparser_resolved_hits: int = 0
+
+
+def read_articles(dev_dir: Path = DEV_DIR) -> dict[str, Article]:
+    """Dev articles by URL (``URL:`` / ``DATE:`` header, ``---``, body)."""
+    out = {}
+    for path in sorted((dev_dir / "articles").glob("*.txt")):
+        head, _, body = path.read_text(encoding="utf-8").partition("\n---\n")
+        meta = dict(line.split(": ", 1) for line in head.splitlines() if ": " in line)
+        date = meta.get("DATE", "null").strip()
+        out[meta["URL"].strip()] = Article(
+            meta["URL"].strip(), None if date == "null" else date, body
+        )
+    return out
+
+
+def read_sentences(dev_dir: Path = DEV_DIR) -> list[dict[str, Any]]:
+    lines = (dev_dir / "dev_sentences.jsonl").read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines if line.strip()]
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _merge(records: list[dict[str, Any]], span: tuple[int, int]) -> dict[str, Any]:
+    """Labels for a dev sentence from the output sentences overlapping it (largest overlap wins)."""
+
+    def overlap(r: dict[str, Any]) -> int:
+        return min(r["end"], span[1]) - max(r["start"], span[0])
+
+    best = max(records, key=overlap)
+    merged = dict(best)
+    for key in ("issues", "parties"):
+        merged[key] = sorted({x for r in records for x in r[key]})
+    merged["dates"] = [d for r in records for d in r["dates"]]
+    return merged
+
+
+def label_sentences(gold: list[dict[str, Any]], articles: dict[str, Article]) -> list[Scored]:
+    """Run the real annotate entry point over the dev articles and pick each dev sentence's labels."""
+    from nlp.annotate import annotate_records
+
+    wanted = {g["url"] for g in gold if g.get("url") in articles}
+    inputs = [
+        {"id": url, "text": articles[url].body, "published": articles[url].published, "url": url}
+        for url in sorted(wanted)
+    ]
+    by_article: dict[str, list[dict[str, Any]]] = {}
+    for out in annotate_records(inputs):
+        by_article.setdefault(out["id"], []).append(out)
+    scored: list[Scored] = []
+    alone: list[dict[str, Any]] = []
+    for g in gold:
+        article = articles.get(g.get("url", ""))
+        pos = article.body.find(g["sentence"]) if article else -1
+        if pos < 0 and article is not None:  # tolerate whitespace differences
+            flat = _norm(article.body)
+            pos = flat.find(_norm(g["sentence"]))
+            pos = -1 if pos < 0 else _char_pos(article.body, pos)
+        if pos < 0:
+            alone.append(g)
+            continue
+        span = (pos, pos + len(g["sentence"]))
+        hits = [
+            r for r in by_article.get(g["url"], []) if r["start"] < span[1] and r["end"] > span[0]
+        ]
+        if not hits:
+            alone.append(g)
+            continue
+        exact = (
+            len(hits) == 1 and abs(hits[0]["start"] - span[0]) + abs(hits[0]["end"] - span[1]) <= 2
+        )
+        scored.append(Scored(g, _merge(hits, span), exact))
+    if alone:
+        inputs = [
+            {"id": g["id"], "text": g["sentence"], "published": g.get("published")} for g in alone
+        ]
+        outs: dict[str, list[dict[str, Any]]] = {}
+        for out in annotate_records(inputs):
+            outs.setdefault(out["id"], []).append(out)
+        for g in alone:
+            records = outs.get(g["id"]) or [_empty(g)]
+            scored.append(Scored(g, _merge(records, (0, len(g["sentence"]))), False))
+    order = {g["id"]: i for i, g in enumerate(gold)}
+    return sorted(scored, key=lambda s: order[s.gold["id"]])
+
+
+def _char_pos(text: str, flat_pos: int) -> int:
+    """Map a position in the whitespace-normalised text back to the original text."""
+    count = 0
+    prev_space = True
+    for i, ch in enumerate(text):
+        if ch.isspace():
+            if not prev_space:
+                count += 1
+            prev_space = True
+        else:
+            prev_space = False
+            count += 1
+        if count > flat_pos:
+            return i
+    return -1
+
+
+def _empty(g: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "start": 0,
+        "end": len(g["sentence"]),
+        "signal": "none",
+        "tone": 0,
+        "issues": [],
+        "parties": [],
+        "dates": [],
+    }
+
+
+# ---------------------------------------------------------------------------- metrics
+def accuracy(gold: list[Any], pred: list[Any]) -> float:
+    return sum(g == p for g, p in zip(gold, pred, strict=True)) / len(gold) if gold else 0.0
+
+
+def macro_f1(gold: list[Any], pred: list[Any], labels: Iterable[Any]) -> float:
+    """Mean F1 over the labels that occur in gold or predictions."""
+    scores = []
+    for label in labels:
+        tp = sum(g == label and p == label for g, p in zip(gold, pred, strict=True))
+        fp = sum(g != label and p == label for g, p in zip(gold, pred, strict=True))
+        fn = sum(g == label and p != label for g, p in zip(gold, pred, strict=True))
+        if tp + fp + fn:
+            scores.append(2 * tp / (2 * tp + fp + fn))
+    return sum(scores) / len(scores) if scores else 0.0
+
+
+def micro_f1(gold: list[Iterable[str]], pred: list[Iterable[str]]) -> tuple[float, float, float]:
+    """Precision, recall and F1 over all (sentence, label) pairs."""
+    tp = fp = fn = 0
+    for g, p in zip(gold, pred, strict=True):
+        g, p = set(g), set(p)
+        tp, fp, fn = tp + len(g & p), fp + len(p - g), fn + len(g - p)
+    prec = tp / (tp + fp) if tp + fp else 1.0
+    rec = tp / (tp + fn) if tp + fn else 1.0
+    return prec, rec, (2 * prec * rec / (prec + rec) if prec + rec else 0.0)
+
+
+def _same_text(a: str, b: str) -> bool:
+    a, b = _norm(a).lower(), _norm(b).lower()
+    return a in b or b in a
+
+
+def date_hits(items: list[Scored]) -> tuple[int, int, int, int]:
+    """(correct, gold dates, correct resolved, gold resolved): a gold date counts when a predicted
+    date with overlapping text has the same value."""
+    hits = total = res_hits = res_total = 0
+    for s in items:
+        for d in s.gold["dates"]:
+            match = next((p for p in s.pred["dates"] if _same_text(p["text"], d["text"])), None)
+            ok = match is not None and match["value"] == d["value"]
+            total += 1
+            hits += ok
+            if d["value"] is not None:
+                res_total += 1
+                res_hits += ok
+    return hits, total, res_hits, res_total
+
+
+# ---------------------------------------------------------------------------- baselines
+def vader_tones(sentences: list[str]) -> list[int]:
+    """VADER compound score with the usual +-0.05 thresholds."""
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    analyzer = SentimentIntensityAnalyzer()
+    out = []
+    for text in sentences:
+        c = analyzer.polarity_scores(text)["compound"]
+        out.append(1 if c >= 0.05 else -1 if c <= -0.05 else 0)
+    return out
+
+
+def _granular(value: dt.datetime, like: str | None) -> str:
+    if like and re.fullmatch(r"\d{4}", like):
+        return f"{value:%Y}"
+    if like and re.fullmatch(r"\d{4}-\d{2}", like):
+        return f"{value:%Y-%m}"
+    return f"{value:%Y-%m-%d}"
+
+
+def dateparser_values(items: list[Scored]) -> tuple[int, int]:
+    """dateparser on each gold date text with RELATIVE_BASE = published (hits, resolved hits)."""
+    from dateparser.search import search_dates
+
+    hits = res_hits = 0
+    for s in items:
+        published = s.gold.get("published")
+        settings: dict[str, Any] = {"RETURN_AS_TIMEZONE_AWARE": False}
+        if published:
+            settings["RELATIVE_BASE"] = dt.datetime.fromisoformat(published)
+        for d in s.gold["dates"]:
+            found = search_dates(d["text"], languages=["en"], settings=settings)
+            value = _granular(found[0][1], d["value"]) if found else None
+            ok = value == d["value"]
+            hits += ok
+            res_hits += ok and d["value"] is not None
+    return hits, res_hits
+
+
+# ---------------------------------------------------------------------------- report
+def evaluate(quick: bool = False) -> Results:
+    gold = read_sentences()
+    if quick:
+        gold = gold[:QUICK_SENTENCES]
+    results = Results(items=label_sentences(gold, read_articles()))
+    results.vader = vader_tones([s.gold["sentence"] for s in results.items])
+    results.dateparser_hits, results.dateparser_resolved_hits = dateparser_values(results.items)
+    return results
+
+
+def confusion(items: list[Scored]) -> str:
+    counts = Counter((s.gold["signal"], s.pred["signal"]) for s in items)
+    head = (
+        "| gold \\ predicted | " + " | ".join(SIGNALS) + " |\n|---|" + "---:|" * len(SIGNALS) + "\n"
+    )
+    rows = [
+        f"| {g} | " + " | ".join(str(counts.get((g, p), 0) or "") for p in SIGNALS) + " |"
+        for g in SIGNALS
+    ]
+    return head + "\n".join(rows) + "\n"
+
+
+def markdown(r: Results) -> str:
+    items = r.items
+    gs = [s.gold["signal"] for s in items]
+    ps = [s.pred["signal"] for s in items]
+    gt = [s.gold["tone"] for s in items]
+    pt = [s.pred["tone"] for s in items]
+    _, _, issue_f1 = micro_f1([s.gold["issues"] for s in items], [s.pred["issues"] for s in items])
+    _, _, party_f1 = micro_f1(
+        [s.gold["parties"] for s in items], [s.pred["parties"] for s in items]
+    )
+    d_hits, d_total, dr_hits, dr_total = date_hits(items)
+    in_context = sum(s.in_context for s in items)
+
+    def pct(x: float) -> str:
+        return f"{x:.3f}"
+
+    def ratio(a: float, b: float) -> str:
+        return f"{a / b:.2f}x" if b else "n/a"
+
+    lines = [
+        "### NLP quality on the dev corpus",
+        "",
+        f"{len(items)} hand-labelled sentences ({in_context} labelled inside their article with "
+        "identical sentence bounds); targets are for the held-out set.",
+        "",
+        "| field | metric | tablewatch | baseline | baseline value | ratio | target |",
+        "|---|---|---:|---|---:|---:|---:|",
+        f"| signal | accuracy | {pct(accuracy(gs, ps))} | majority label | "
+        f"{pct(max(Counter(gs).values()) / len(gs))} | "
+        f"{ratio(accuracy(gs, ps), max(Counter(gs).values()) / len(gs))} | |",
+        f"| signal | macro-F1 | {pct(macro_f1(gs, ps, SIGNALS))} | majority label | "
+        f"{pct(macro_f1(gs, [Counter(gs).most_common(1)[0][0]] * len(gs), SIGNALS))} | | >= 0.75 |",
+        f"| tone | accuracy | {pct(accuracy(gt, pt))} | VADER (±0.05) | {pct(accuracy(gt, r.vader))} | "
+        f"{ratio(accuracy(gt, pt), accuracy(gt, r.vader))} | >= 0.80 |",
+        f"| tone | macro-F1 | {pct(macro_f1(gt, pt, TONES))} | VADER (±0.05) | "
+        f"{pct(macro_f1(gt, r.vader, TONES))} | {ratio(macro_f1(gt, pt, TONES), macro_f1(gt, r.vader, TONES))} | |",
+        f"| issues | micro-F1 | {pct(issue_f1)} | | | | >= 0.90 |",
+        f"| parties | micro-F1 | {pct(party_f1)} | | | | >= 0.90 |",
+        f"| dates (all {d_total}) | value accuracy | {pct(d_hits / d_total if d_total else 0)} | dateparser | "
+        f"{pct(r.dateparser_hits / d_total if d_total else 0)} | {ratio(d_hits, r.dateparser_hits)} | |",
+        f"| dates (resolved {dr_total}) | value accuracy | {pct(dr_hits / dr_total if dr_total else 0)} | "
+        f"dateparser | {pct(r.dateparser_resolved_hits / dr_total if dr_total else 0)} | "
+        f"{ratio(dr_hits, r.dateparser_resolved_hits)} | >= 0.90 |",
+        "",
+        "Signal confusion (rows: gold, columns: predicted):",
+        "",
+        confusion(items),
+    ]
+    return "\n".join(lines)
+
+
+def failures(r: Results) -> str:
+    """Per-sentence misses, for iterating on the rules (printed, not part of the report)."""
+    out = []
+    for s in r.items:
+        g, p = s.gold, s.pred
+        wrong = [
+            f"{k}: gold={g[k]!r} got={p[k]!r}"
+            for k in ("signal", "tone", "issues", "parties")
+            if (sorted(g[k]) if isinstance(g[k], list) else g[k])
+            != (sorted(p[k]) if isinstance(p[k], list) else p[k])
+        ]
+        gd = [(d["text"], d["value"]) for d in g["dates"]]
+        pd = [(d["text"], d["value"]) for d in p["dates"]]
+        if any(not any(_same_text(t, pt) and v == pv for pt, pv in pd) for t, v in gd):
+            wrong.append(f"dates: gold={gd} got={pd}")
+        if wrong:
+            out.append(f"{g['id']} {g['sentence'][:110]!r}\n    " + "\n    ".join(wrong))
+    return "\n".join(out)
+
+
+def run(quick: bool = False) -> str:
+    return markdown(evaluate(quick))
+
+
+if __name__ == "__main__":
+    _results = evaluate(quick="--quick" in sys.argv)
+    print(markdown(_results))
+    print("\nFailing dev sentences:\n" + (failures(_results) or "(none)"), file=sys.stderr)
