@@ -156,7 +156,10 @@ def reextract_stage(db: str | Path, day: str | dt.date | None = None) -> dict[st
                         rec["simhash"] = to_hex(simhash(rec["body"]))
                         redone += 1
             out.write(json.dumps(rec, ensure_ascii=False) + "\n")
-    os.replace(tmp, articles)
+    if tmp.read_bytes() == articles.read_bytes():
+        tmp.unlink()  # same extraction, same file: leave it (and its timestamp) alone
+    else:
+        os.replace(tmp, articles)
     if missing:
         log.warning(
             "re-extract %s: %d archived pages missing; their previous text is kept", day, missing

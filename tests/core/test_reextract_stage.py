@@ -49,6 +49,10 @@ def test_bodies_come_back_from_the_archive_and_missing_pages_are_kept(tmp_path: 
     assert "returned to the table on Monday" in out[0]["body"]
     assert "Copyright" not in out[0]["body"] and out[0]["body_hash"] != "x"
     assert out[1]["body"] == "stale body" and out[2]["body"] == "stale body"
+    stamp = (run_dir / "articles.jsonl").stat().st_mtime_ns
     assert reextract_stage(lay.db, "2026-05-04")["reextracted"] == 1
+    assert (run_dir / "articles.jsonl").stat().st_mtime_ns == stamp, (
+        "unchanged output is not rewritten"
+    )
     again = [json.loads(line) for line in (run_dir / "articles.jsonl").read_text().splitlines()]
     assert again == out, "re-extracting twice changes nothing"

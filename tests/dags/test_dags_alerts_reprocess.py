@@ -112,7 +112,8 @@ def test_alerts_dag_takes_its_days_from_the_triggering_asset_events():
 def test_reprocess_reannotates_and_reloads_without_recrawling(daily_backfill: Backfill, dagbag):
     db = daily_backfill.db
     sentences = {d: db.parent / "runs" / d.isoformat() / "sentences.jsonl" for d in (DAY1, DAY2)}
-    articles = {d: db.parent / "runs" / d.isoformat() / "articles.jsonl" for d in (DAY1, DAY2)}
+    # the crawl's own stats file is written only by a crawl (re-extraction rewrites articles.jsonl)
+    articles = {d: db.parent / "runs" / d.isoformat() / "crawl_stats.json" for d in (DAY1, DAY2)}
     stamps = {d: p.stat().st_mtime_ns for d, p in sentences.items()}
     crawled = {d: p.stat().st_mtime_ns for d, p in articles.items()}
     before = table_counts(db)
