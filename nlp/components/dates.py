@@ -72,6 +72,9 @@ class DateRules:
         self.future_verbs = {w.lower() for w in rules.get("future_verbs", [])}
         self.present_future_verbs = {w.lower() for w in rules.get("present_future_verbs", [])}
         self.past_markers = {w.lower() for w in rules.get("past_markers", [])}
+        self.extension_verbs = {w.lower() for w in rules.get("extension_verbs", [])}
+        self.end_preps = {w.lower() for w in rules.get("end_preps", [])}
+        self.season_preps = {w.lower() for w in rules.get("season_preps", [])}
         mon = _alt([w for ws in rules["months"].values() for w in ws])
         wd = _alt([w for ws in rules["weekdays"].values() for w in ws])
         parts = _alt(rules.get("day_parts", []))
@@ -243,6 +246,11 @@ class _Tense:
         for _ in range(10):
             if token.lower_ in self.rules.past_markers and token.pos_ in ("ADP", "SCONJ", "ADV"):
                 return PAST
+            if (
+                token.lower_ in self.rules.end_preps
+                and token.head.lemma_.lower() in self.rules.extension_verbs
+            ):
+                return FUTURE  # "extended the contract until Jan. 15": the new end lies ahead
             if token.pos_ in ("VERB", "AUX") and token.i not in range(span.start, span.end):
                 verdict = self._verb(token)
                 if verdict == INFINITIVE:
@@ -416,7 +424,11 @@ def _resolve(
         if g.get("year"):
             return mention(f"{int(g['year']):04d}-{code}")
         if not rel:
-            return None
+            # a bare season is a date only after a preposition of time ("by summer")
+            before = text[: m.start()].rstrip().rsplit(" ", 1)[-1].lower()
+            if before not in rules.season_preps:
+                return None
+            rel = "the"
         if published is None:
             return mention(None)
         year = published.year + (1 if rel == "next" else -1 if rel == "last" else 0)

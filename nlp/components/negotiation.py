@@ -21,13 +21,16 @@ from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
 
 from nlp.components.dates import PENDING_KEY
+from nlp.components.parties import UNIONS, UNRESOLVED_KEY
 from nlp.extensions import RecordLocator, add_evidence, register_extensions
 from tablewatch.config import Negotiation, load_watchlist
 
 ALIAS_WEIGHT = 2.0
 UNION_WEIGHT = 1.5
 SHARED_WEIGHT = 0.25
-SHARED_PARTIES = {"amptp", "studios", "other"}
+SHARED_PARTIES = {"amptp", "studios"}
+#: parties that say nothing about which negotiation it is (politicians, mediators, analysts)
+IGNORED_PARTIES = {"other"}
 
 
 def _date_range(value: str) -> tuple[dt.date, dt.date] | None:
@@ -95,6 +98,8 @@ class NegotiationComponent:
             hits[pos].setdefault(span.label_, (span.text, span.start_char, span.end_char))
         for pos, record in enumerate(records):
             for party in record["parties"]:
+                if party in IGNORED_PARTIES:
+                    continue
                 weight = SHARED_WEIGHT if party in SHARED_PARTIES else UNION_WEIGHT
                 for nid in allowed:
                     if party in self.negotiations[nid].parties:
@@ -107,6 +112,7 @@ class NegotiationComponent:
         for strong in strong_by_sentence:
             for nid, value in strong.items():
                 article[nid] += value
+        weak_only = not article
         if not article:
             # only shared parties (studios, AMPTP) named: enough only when one negotiation is open
             weak: dict[str, float] = defaultdict(float)
@@ -126,8 +132,15 @@ class NegotiationComponent:
                 last_named = None  # a new paragraph starts over from the article's subject
             strong = strong_by_sentence[pos]
             if strong:
+                # on a tie the negotiation named first in the sentence (its subject) wins
                 nid = max(
-                    strong, key=lambda n: (strong[n] + scores[pos][n], article[n], -order.index(n))
+                    strong,
+                    key=lambda n: (
+                        strong[n] + scores[pos][n],
+                        article[n],
+                        -hits[pos].get(n, ("", len(text), 0))[1],
+                        -order.index(n),
+                    ),
                 )
                 last_named = nid
                 evidence = hits[pos].get(nid)
@@ -156,7 +169,51 @@ class NegotiationComponent:
                 )
             record["negotiation"] = nid
         self._fill_years(doc, records)
+        if not weak_only:
+            self._fill_generic_unions(doc, records)
+        self._employer_side(records)
         return doc
+
+    def _employer_side(self, records: list[dict[str, Any]]) -> None:
+        """The employers of a negotiation the watchlist lists as ``other`` (game companies facing
+        the video-game performers) are not Hollywood studios, however generic the word
+        ("the companies", "producers"): their ``studios`` mentions become ``other``."""
+        for record in records:
+            neg = self.negotiations.get(record["negotiation"] or "")
+            if neg is None or "studios" not in record["parties"]:
+                continue
+            if "other" not in neg.parties or {"studios", "amptp"} & set(neg.parties):
+                continue
+            record["parties"] = [p for p in record["parties"] if p != "studios"]
+            if "other" not in record["parties"]:
+                record["parties"].append("other")
+            for item in record["evidence"]:
+                if item["field"] == "parties" and item["label"] == "studios":
+                    item["label"] = "other"
+                    item["rule"] += "+negotiation_employer"
+
+    def _fill_generic_unions(self, doc: Doc, records: list[dict[str, Any]]) -> None:
+        """ "The union" in an article that names no union is the union of its negotiation (when an
+        alias or a union named it, not a guess from the studio side alone)."""
+        context = doc._.tw_context or {}
+        for pos, mention, start, end in context.get(UNRESOLVED_KEY, ()):
+            record = records[pos] if pos < len(records) else None
+            if record is None or record["negotiation"] is None:
+                continue
+            unions = [p for p in self.negotiations[record["negotiation"]].parties if p in UNIONS]
+            if len(unions) != 1:
+                continue
+            if unions[0] not in record["parties"]:
+                record["parties"].append(unions[0])
+            add_evidence(
+                record,
+                "parties",
+                unions[0],
+                mention,
+                start,
+                end,
+                "parties:generic_union+negotiation",
+            )
 
     def _fill_years(self, doc: Doc, records: list[dict[str, Any]]) -> None:
         context = doc._.tw_context or {}

@@ -3,7 +3,9 @@
 Names, aliases, leaders and generic mentions come from ``nlp/config/parties.yaml`` and are matched
 with PhraseMatchers over the whole Doc (one pass, not per sentence). Generic mentions ("the union",
 "the guild") carry no side by themselves: they resolve to the union most recently named before
-them in the same paragraph, else to the union the article names most.
+them in the same paragraph, else to the union the article names most; when the article names no
+union at all they are left in ``tw_context["unresolved_generic"]`` for ``tablewatch_negotiation``,
+which knows the union of the negotiation the sentence is about.
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ from tablewatch.errors import ConfigError
 DEFAULT_RULES = "parties.yaml"
 UNIONS = ("sag_aftra", "wga", "dga", "iatse", "teamsters", "uaw", "ila", "iam")
 GENERIC = "__generic_union__"
+#: ``tw_context`` key of generic union mentions no named union resolved: (record, text, start, end)
+UNRESOLVED_KEY = "unresolved_generic"
 
 
 class PartiesComponent:
@@ -82,6 +86,8 @@ class PartiesComponent:
         context = doc._.tw_context if doc._.tw_context is not None else {}
         context["union"] = dominant
         context["party_counts"] = dict(counts)
+        unresolved: list[tuple[int, str, int, int]] = []
+        context[UNRESOLVED_KEY] = unresolved
         doc._.tw_context = context
         for span in spans:
             pos = locator.by_token(span.start)
@@ -94,6 +100,8 @@ class PartiesComponent:
                 recent = before and union_chars[before - 1] > paragraph
                 label = union_labels[before - 1] if recent else dominant
                 labels, rule = ((label,) if label else ()), "parties:generic_union"
+                if not label:
+                    unresolved.append((pos, span.text, span.start_char, span.end_char))
             else:
                 labels, rule = self.key_labels[span.label], "parties:phrase"
             for label in labels:

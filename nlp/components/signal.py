@@ -38,6 +38,12 @@ SCOPES = ("head", "verb", "self", "clause")
 _FUNCTION_DEPS = {"neg", "aux", "auxpass", "advmod", "npadvmod", "prt", "case"}
 _NOUN_DEPS = {"det", "amod", "nummod", "quantmod", "compound", "poss"}
 _NOUN_SCOPE_CHILDREN = {"amod", "compound", "acl", "nummod", "quantmod", "relcl", "det"}
+#: pipes of the base model that re-read a Title Case headline in lower case
+_BASE_PIPES = ("tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer")
+#: a sentence is a Title Case headline when this share of its longer words is capitalised (all of
+#: them: "The Writers Guild of America West said Tuesday" has a lower-case verb and is prose)
+TITLE_SHARE = 1.0
+TITLE_MIN_WORDS = 3
 
 
 @dataclass(frozen=True)
@@ -169,6 +175,7 @@ class SignalComponent:
         self.modifiers: list[Modifier] = []
         self.modifier_matcher = Matcher(nlp.vocab)
         self._read_modifiers(rules.get("modifiers"), where)
+        self.base_pipes = [(n, p) for n, p in nlp.pipeline if n in _BASE_PIPES]
 
     # ------------------------------------------------------------------ rule loading
     def _read_categories(self, raw: Any, where: str) -> None:
@@ -242,6 +249,32 @@ class SignalComponent:
             self.modifiers.append(
                 Modifier(category, str(spec.get("literal", "")), direction, scope)
             )
+
+    # ------------------------------------------------------------------ headlines
+    @staticmethod
+    def is_title_case(sent: Span) -> bool:
+        """Headline capitalisation ("Writers Reach Tentative Deal With Studios") makes the tagger
+        read every word as a proper noun, so no lemma cue fires; such sentences are re-read."""
+        words = [t for t in sent if t.is_alpha and len(t) > 3 and not t.is_upper]
+        if len(words) < TITLE_MIN_WORDS:
+            return False
+        return sum(t.text[0].isupper() for t in words) >= TITLE_SHARE * len(words)
+
+    def _relowered(self, sent: Span) -> Doc:
+        """The sentence in lower case (acronyms kept), tagged and parsed again by the base model."""
+        words = [t.text if t.is_upper else t.text.lower() for t in sent]
+        lowered = Doc(sent.doc.vocab, words=words, spaces=[bool(t.whitespace_) for t in sent])
+        for _, pipe in self.base_pipes:
+            lowered = pipe(lowered)
+        return lowered
+
+    def _sentence_cues(self, doc: Doc) -> tuple[list[Cue], list[tuple[Modifier, Span]]]:
+        cues = self._cues(doc)
+        mods = [
+            (self.modifiers[int(doc.vocab.strings[key])], doc[start:end])
+            for key, start, end in self.modifier_matcher(doc)
+        ]
+        return cues, mods
 
     # ------------------------------------------------------------------ matching
     def _cues(self, doc: Doc) -> list[Cue]:
@@ -328,6 +361,12 @@ class SignalComponent:
             return {t.i for t in clause.subtree}
         return self._subtree(root, stops)
 
+    def _reported_future(self, span: Span) -> bool:
+        """ "Fain announced the centers would join the strike": a "would" that only shifts an
+        announced plan into reported speech is no condition (nor is "vowed the strike would go on")."""
+        verb = span.root.head
+        return verb.dep_ == "ccomp" and verb.head.lemma_ in self.speech_verbs | {"vow", "warn"}
+
     def _apply_context(
         self, sent: Span, cues: list[Cue], mods: list[tuple[Modifier, Span]]
     ) -> None:
@@ -338,6 +377,7 @@ class SignalComponent:
             for mod, span in mods
             if mod.category in self.effects
             and not any(p.start <= span.start and span.end <= p.end for p in pseudo)
+            and not (mod.category == "CONDITIONAL" and self._reported_future(span))
         ]
         for cue in cues:
             label = cue.trigger.label
@@ -442,24 +482,35 @@ class SignalComponent:
             if pos is not None:
                 modifier = self.modifiers[int(doc.vocab.strings[key])]
                 per_mods.setdefault(pos, []).append((modifier, doc[start:end]))
-        for pos, cues in per_sent.items():
+        headlines = {pos for pos, (_, sent) in enumerate(locator.pairs) if self.is_title_case(sent)}
+        for pos in sorted(set(per_sent) | headlines):
             record, sent = locator.pairs[pos]
-            ranked = self.decide(sent, cues, per_mods.get(pos, []))
+            offset = 0
+            if pos in headlines:
+                lowered = self._relowered(sent)
+                cues, mods = self._sentence_cues(lowered)
+                ranked = self.decide(lowered[:], cues, mods)
+                offset = sent.start
+                decided_in = lowered[:]
+            else:
+                ranked = self.decide(sent, per_sent.get(pos, []), per_mods.get(pos, []))
+                decided_in = sent
             if not ranked:
                 continue
             below = ranked[0].score < self.min_score and ranked[0].label != "none"
             if below:  # the cue keeps its label in evidence; the sentence reports no event
                 ranked[0].applied.append("below_min_score")
-            commentator = self._third_party(sent)
+            commentator = self._third_party(decided_in)
             if commentator is not None:
                 record["signal"] = "none"
+                who = doc[commentator.i + offset]
                 add_evidence(
                     record,
                     "signal",
                     "none",
-                    commentator.text,
-                    commentator.idx,
-                    commentator.idx + len(commentator.text),
+                    who.text,
+                    who.idx,
+                    who.idx + len(who.text),
                     "attribution.third_party",
                 )
             else:
@@ -468,7 +519,7 @@ class SignalComponent:
                 if cue.score < self.min_score:
                     cue.applied.append("minor")  # too weak to decide anything: context for tone
             for cue in ranked:
-                span = doc[cue.start : cue.end]
+                span = doc[cue.start + offset : cue.end + offset]
                 add_evidence(
                     record, "signal", cue.label, span.text, span.start_char, span.end_char, cue.rule
                 )
