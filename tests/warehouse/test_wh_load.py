@@ -268,3 +268,19 @@ def test_sentence_copies_follow_a_changed_article(
     )[1]
     assert str(days[0][0]) == "2023-07-06"
     assert count(db_path, "select count(*) from sentences") == 20
+
+
+def test_history_stays_in_the_views_after_an_nlp_upgrade(
+    db_path: Path, run_dir: Path, tmp_path: Path
+) -> None:
+    """A day labelled by a newer NLP version must not hide the days an older one labelled."""
+    load_run(db_path, run_dir, nlp_version="v1")
+    before = count(db_path, "select count(*) from v_sentences")
+    other = tmp_path / "re" / "2023-07-25"
+    other.mkdir(parents=True)
+    (other / "articles.jsonl").write_text("")
+    a5 = [s for s in read_jsonl(run_dir / "sentences.jsonl") if s["id"] == "a000000000000005"]
+    write_jsonl(other / "sentences.jsonl", a5)
+    load_run(db_path, other, nlp_version="v2")
+    assert count(db_path, "select count(*) from v_sentences") == before
+    assert count(db_path, "select count(*) from v_tone_daily") > 0

@@ -221,12 +221,16 @@ def test_v_latest_signals(loaded_db: Path) -> None:
     assert [e["rule"] for e in json.loads(first[9])] == ["gap_cue", "issue_health_pension"]
 
 
-def test_current_nlp_version_only(db_path: Path, run_dir: Path, tmp_path: Path) -> None:
-    """Views never mix labellers: after a reprocess with v2 only v2 sentences are counted."""
+def test_each_article_shows_its_latest_labelling(
+    db_path: Path, run_dir: Path, tmp_path: Path
+) -> None:
+    """A reprocessed article shows only its new sentences; the others keep theirs (no history lost)."""
     from tests.warehouse.wh_helpers import read_jsonl, write_jsonl
     from warehouse.load import load_run
 
     load_run(db_path, run_dir, nlp_version="v1")
+    total = rows(db_path, "select count(*) from v_sentences")[0][0]
+    before = rows(db_path, "select count(*) from v_sentences where article_id = 'a000000000000002'")
     other = tmp_path / "other" / "runs" / "2023-07-21"
     other.mkdir(parents=True)
     sents = [s for s in read_jsonl(run_dir / "sentences.jsonl") if s["id"] == "a000000000000002"]
@@ -234,10 +238,12 @@ def test_current_nlp_version_only(db_path: Path, run_dir: Path, tmp_path: Path) 
     (other / "articles.jsonl").write_text("")
     load_run(db_path, other, nlp_version="v2")
     assert rows(db_path, "select count(*) from sentences") == [(18,)]
-    assert rows(db_path, "select count(*), min(article_id) from v_sentences") == [
-        (2, "a000000000000002")
-    ]
-    assert rows(db_path, "select sum(sentences) from v_tone_weekly") == [(2,)]
+    assert rows(
+        db_path, "select count(*) from v_sentences where article_id = 'a000000000000002'"
+    ) == [(2,)]
+    assert before[0][0] > 2
+    assert rows(db_path, "select count(*) from v_sentences")[0][0] == total - before[0][0] + 2
+    assert rows(db_path, "select nlp_version from stg_nlp_current") == [("v2",)]
 
 
 def test_rows_written_without_published_copy_still_count(db_path: Path) -> None:

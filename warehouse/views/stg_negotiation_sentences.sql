@@ -20,8 +20,7 @@ from (
         s.article_id, s.sent_index, s.negotiation, s.published, s.source, s.signal, s.tone,
         s.tone_score, s.issues, s.sentence, s.evidence
     from sentences as s
-    where s.nlp_version = (select c.nlp_version from stg_nlp_current as c)
-        and s.negotiation is not null
+    where s.negotiation is not null
         and s.published is not null
     union all
     select
@@ -29,8 +28,7 @@ from (
         s.tone_score, s.issues, s.sentence, s.evidence
     from sentences as s
     inner join articles as a on s.article_id = a.article_id
-    where s.nlp_version = (select c.nlp_version from stg_nlp_current as c)
-        and s.negotiation is not null
+    where s.negotiation is not null
         and s.published is null
         and a.published is not null
 ) as u;

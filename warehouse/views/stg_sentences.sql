@@ -1,4 +1,5 @@
--- Sentences of the current NLP version with their article's columns; week = Monday of the ISO week
+-- Every stored sentence with its article's columns (a load replaces all of an article's sentences,
+-- so each article appears in exactly one NLP version: the one that last labelled it); week = Monday of the ISO week
 -- of the publication day.
 create or replace view stg_sentences as
 select
@@ -17,5 +18,4 @@ select
     s.issues as issues,
     s.parties as parties
 from sentences as s
-inner join articles as a on s.article_id = a.article_id
-where s.nlp_version = (select c.nlp_version from stg_nlp_current as c);
+inner join articles as a on s.article_id = a.article_id;

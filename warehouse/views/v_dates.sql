@@ -11,5 +11,4 @@ from sentence_dates as d
 semi join sentences as s
     on s.article_id = d.article_id
     and s.sent_index = d.sent_index
-    and s.nlp_version = (select c.nlp_version from stg_nlp_current as c)
 order by d.article_id, d.sent_index, d.date_index;
