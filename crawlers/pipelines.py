@@ -13,6 +13,8 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from scrapy import signals
+
 from crawlers.fingerprints import PassageParams, Passages, passages
 from crawlers.items import ArticleItem, FeedStateItem
 from crawlers.rawstore import archive
@@ -248,7 +250,9 @@ class StorePipeline:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        return cls(crawler, Path(crawler.settings["TABLEWATCH_RUN_DIR"]))
+        pipeline = cls(crawler, Path(crawler.settings["TABLEWATCH_RUN_DIR"]))
+        crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
+        return pipeline
 
     def _tmp(self, path: Path) -> Path:
         return path.with_name(path.name + ".tmp")
@@ -276,10 +280,21 @@ class StorePipeline:
         return item
 
     def close_spider(self) -> None:
-        for fh, path in ((self._fh, self.articles), (self._feed_fh, self.feeds)):
-            if fh is None:
+        for fh in (self._fh, self._feed_fh):
+            if fh is not None and not fh.closed:
+                fh.flush()
+                os.fsync(fh.fileno())
+                fh.close()
+
+    def spider_closed(self, spider: Any, reason: str) -> None:
+        """Publish the day's files only for a crawl that finished: an interrupted one (SIGTERM,
+        a task timeout, a shutdown) must leave the previous good files, not a partial day."""
+        self.close_spider()
+        for path in (self.articles, self.feeds):
+            tmp = self._tmp(path)
+            if not tmp.exists():
                 continue
-            fh.flush()
-            os.fsync(fh.fileno())
-            fh.close()
-            os.replace(self._tmp(path), path)
+            if reason == "finished":
+                os.replace(tmp, path)
+            else:
+                tmp.unlink()

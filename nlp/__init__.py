@@ -1,8 +1,8 @@
 """Sentence annotation: a spaCy pipeline that labels negotiation news per the guidelines.
 
 ``NLP_VERSION`` is stored with every loaded sentence so the warehouse can tell which rules labelled
-it. It is ``<semver>+<hash of the rule files>``: editing a YAML rule file changes the version even
-when no code changed. It is computed on first access, so importing ``nlp`` stays cheap.
+it. It is ``<semver>+<hash>`` over everything that decides a label: the rule files, the component code
+and the default watchlist, so editing any of them changes the version even when SEMVER did not. It is computed on first access, so importing ``nlp`` stays cheap.
 """
 
 from __future__ import annotations
@@ -14,14 +14,23 @@ from pathlib import Path
 __all__ = ["NLP_VERSION", "SEMVER", "CONFIG_DIR"]
 
 SEMVER = "0.1.0"
-CONFIG_DIR = Path(__file__).resolve().parent / "config"
+PACKAGE_DIR = Path(__file__).resolve().parent
+CONFIG_DIR = PACKAGE_DIR / "config"
+WATCHLIST = PACKAGE_DIR.parent / "tablewatch" / "config" / "watchlist.yaml"
+
+
+def _labelling_files() -> list[Path]:
+    files = [*CONFIG_DIR.glob("*.yaml"), *PACKAGE_DIR.rglob("*.py"), WATCHLIST]
+    return sorted(
+        (p for p in files if p.is_file()), key=lambda p: p.relative_to(PACKAGE_DIR.parent)
+    )
 
 
 @cache
 def _version() -> str:
     digest = hashlib.sha256()
-    for path in sorted(CONFIG_DIR.glob("*.yaml")):
-        digest.update(path.name.encode())
+    for path in _labelling_files():
+        digest.update(path.relative_to(PACKAGE_DIR.parent).as_posix().encode())
         digest.update(b"\0")
         digest.update(path.read_bytes())
         digest.update(b"\0")
