@@ -74,6 +74,7 @@ def crawl_stage(
         watchlist_path=Path(watchlist) if watchlist else None,
         settings=settings,
     )
+    _drop_annotations(run_dir)
     summary = _as_dict(result)
     summary.update(day=day, run_dir=str(run_dir))
     log.info("crawl %s: %s", day, _counts(summary))
@@ -111,6 +112,25 @@ def write_annotate_input(articles_path: Path, out_path: Path) -> int:
     return n
 
 
+def _drop_annotations(run_dir: Path) -> None:
+    """New article texts make the day's sentences stale: their offsets point into old bodies.
+    Removing them means a load before the next annotate cannot pair old labels with new text."""
+    for name in (ANNOTATE_INPUT_FILE, SENTENCES_FILE):
+        (run_dir / name).unlink(missing_ok=True)
+
+
+def _archived_content_type(page: Path) -> str | None:
+    meta = page.with_name(page.name.removesuffix(".html.gz") + ".json")
+    try:
+        headers = json.loads(meta.read_text(encoding="utf-8")).get("headers") or {}
+    except (OSError, ValueError):
+        return None
+    for key, value in headers.items():
+        if key.lower() == "content-type":
+            return value[0] if isinstance(value, list) else value
+    return None
+
+
 def reextract_stage(db: str | Path, day: str | dt.date | None = None) -> dict[str, Any]:
     """Re-run extraction on the day's archived pages, without fetching anything.
 
@@ -121,6 +141,7 @@ def reextract_stage(db: str | Path, day: str | dt.date | None = None) -> dict[st
     import gzip
 
     from crawlers.extraction import extract_page
+    from crawlers.extraction.encoding import decode_html
     from crawlers.fingerprints import body_hash, simhash, to_hex
 
     started = time.perf_counter()
@@ -140,7 +161,9 @@ def reextract_stage(db: str | Path, day: str | dt.date | None = None) -> dict[st
                 except (OSError, EOFError):
                     missing += 1
                 else:
-                    fresh = extract_page(html, url=rec.get("url"), source=rec.get("source"))
+                    # decode as the crawl did: with the charset the server sent
+                    text = decode_html(html, _archived_content_type(raw))
+                    fresh = extract_page(text, url=rec.get("url"), source=rec.get("source"))
                     if fresh.get("body"):
                         for key in (
                             "title",
@@ -160,6 +183,7 @@ def reextract_stage(db: str | Path, day: str | dt.date | None = None) -> dict[st
         tmp.unlink()  # same extraction, same file: leave it (and its timestamp) alone
     else:
         os.replace(tmp, articles)
+        _drop_annotations(lay.run_dir(day))
     if missing:
         log.warning(
             "re-extract %s: %d archived pages missing; their previous text is kept", day, missing
@@ -211,6 +235,10 @@ def load_stage(db: str | Path, day: str | dt.date | None = None) -> dict[str, An
     run_dir = layout(db).run_dir(day)
     if not (run_dir / ARTICLES_FILE).exists():
         raise TablewatchError(f"nothing to load for {day}: {run_dir / ARTICLES_FILE} is missing")
+    if not (run_dir / SENTENCES_FILE).exists():
+        log.warning(
+            "load %s: no %s, loading articles only (run `tablewatch annotate`)", day, SENTENCES_FILE
+        )
     result = load_run(layout(db).db, run_dir, nlp_version=NLP_VERSION)
     summary = _as_dict(result)
     summary["day"] = day

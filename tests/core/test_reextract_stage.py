@@ -56,3 +56,28 @@ def test_bodies_come_back_from_the_archive_and_missing_pages_are_kept(tmp_path: 
     )
     again = [json.loads(line) for line in (run_dir / "articles.jsonl").read_text().splitlines()]
     assert again == out, "re-extracting twice changes nothing"
+
+
+def test_archived_charset_header_is_honoured_and_stale_sentences_go(tmp_path: Path) -> None:
+    lay = layout(tmp_path / "tw.duckdb")
+    # ISO-8859-2 bytes that a charset guess on a mostly-English page would read as Windows-1252
+    page = PAGE.replace(
+        b"pause of two",
+        "pause of two (vyjedn\u00e1v\u00e1n\u00ed pokra\u010duje)".encode("iso-8859-2"),
+    )
+    meta = {
+        "url": "http://127.0.0.1/a",
+        "status": 200,
+        "headers": {"Content-Type": "text/html; charset=iso-8859-2"},
+    }
+    raw_path = archive(lay.raw_dir, page, meta)
+    run_dir = lay.run_dir("2026-05-04")
+    run_dir.mkdir(parents=True)
+    (run_dir / "articles.jsonl").write_text(json.dumps(_record("a", raw_path)) + "\n")
+    (run_dir / "sentences.jsonl").write_text('{"id": "a", "sent_index": 0}\n')
+
+    reextract_stage(lay.db, "2026-05-04")
+
+    body = json.loads((run_dir / "articles.jsonl").read_text())["body"]
+    assert "pokra\u010duje" in body, "decoded with the server's charset"
+    assert not (run_dir / "sentences.jsonl").exists(), "labels of the old text must not be loaded"
