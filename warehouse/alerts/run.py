@@ -40,11 +40,14 @@ def run_alerts(
     config_path: str | Path | None = None,
     dry_run: bool = False,
     since: str | dt.date | None = None,
+    deliver_alerts: bool = True,
 ) -> list[Alert]:
     """Alerts first raised by this run for ``day`` (dry run: those it would raise, writing nothing).
 
     With ``since``, every day of ``[since, day]`` is evaluated in one pass (a backfill: each
     episode still yields one alert, dated on the day it was first triggered).
+    ``deliver_alerts=False`` stores the alerts but sends nothing (the demo's invented storyline must
+    never reach a real channel configured in the environment).
 
     Detection reads the published snapshot, so the usual day (nothing new, nothing pending) never
     takes the write lock; the writer opens only to store new alerts and record deliveries, and the
@@ -58,7 +61,7 @@ def run_alerts(
         since = as_date(since) if since is not None else None
     except ValueError:
         raise TablewatchError(f"not a date (expected YYYY-MM-DD): {day!r}") from None
-    channels = [] if dry_run else channels_from_env(cfg.delivery)
+    channels = channels_from_env(cfg.delivery) if deliver_alerts and not dry_run else []
     names = [c.name for c in channels]
     oldest = day - dt.timedelta(days=cfg.delivery.max_age_days)
     with connect_read(db_path) as con:
