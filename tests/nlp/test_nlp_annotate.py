@@ -12,8 +12,9 @@ from nlp import NLP_VERSION
 from nlp.annotate import annotate_file, annotate_records, split_text
 from tablewatch.errors import TablewatchError
 
-SHARED = Path(__file__).resolve().parents[2] / ".." / "shared"
-SCHEMA = json.loads((SHARED / "contracts" / "annotate-output.schema.json").read_text())
+# the repo's copy of ../shared/contracts (tests/contracts checks that the two are identical)
+SCHEMA_FILE = Path(__file__).resolve().parents[1] / "contracts" / "annotate-output.schema.json"
+SCHEMA = json.loads(SCHEMA_FILE.read_text())
 
 ARTICLE = (
     "SAG-AFTRA, studios to meet Monday\n\n"
