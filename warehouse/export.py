@@ -63,15 +63,21 @@ def _tables(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 
 def export_parquet(db_path: str | Path, out_dir: str | Path) -> list[Path]:
-    """Write every table of the read snapshot under ``out_dir`` (replacing a previous export)."""
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    """Write every table of the read snapshot under ``out_dir`` (replacing a previous export).
+
+    The export is built in a sibling folder and swapped in at the end, so a crash half-way leaves
+    the previous export whole instead of a mix of old and new files under a stale manifest.
+    """
+    final = Path(out_dir)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    out = final.with_name(f".{final.name}.partial")
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True)
     manifest: dict = {"tables": {}}
     with connect_read(db_path) as con:
         manifest["schema_version"] = schema_version(con)
         for table in _tables(con):
             target = out / table
-            shutil.rmtree(target, ignore_errors=True)
             target.mkdir(parents=True)
             rows = con.execute(f"select count(*) from {table}").fetchall()[0][0]
             manifest["tables"][table] = rows
@@ -90,7 +96,13 @@ def export_parquet(db_path: str | Path, out_dir: str | Path) -> list[Path]:
                     [str(target)],
                 ).fetchall()
     (out / MANIFEST).write_text(json.dumps(manifest, indent=1, sort_keys=True), encoding="utf-8")
-    return sorted(out.rglob("*.parquet"))
+    old = final.with_name(f".{final.name}.old")
+    shutil.rmtree(old, ignore_errors=True)
+    if final.exists():
+        final.rename(old)
+    out.rename(final)
+    shutil.rmtree(old, ignore_errors=True)
+    return sorted(final.rglob("*.parquet"))
 
 
 def import_parquet(src_dir: str | Path, db_path: str | Path) -> dict[str, int]:
