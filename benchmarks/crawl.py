@@ -120,15 +120,17 @@ def _hwm_bytes(pid: int) -> int:
         return 0
 
 
-def _watch_tree(proc: subprocess.Popen, interval: float = 0.05) -> float:
+def _watch_tree(proc: subprocess.Popen, interval: float = 0.05, slowest: float = 0.5) -> float:
     """Wait for ``proc``; return the summed peak RSS (MiB) of it and every descendant it had.
 
     Each process's own high-water mark is kept from its last sample before it exits, so the sum
     is exact when the processes peak together (a parent waiting on its crawler does) and an upper
-    bound otherwise.
+    bound otherwise. Sampling starts every ``interval`` s (short-lived children) and slows towards
+    ``slowest`` s, so watching a long run does not take CPU from the run it measures.
     """
     peaks: dict[int, int] = {}
     root = psutil.Process(proc.pid)
+    started = time.perf_counter()
     while proc.poll() is None:
         try:
             tree = [root, *root.children(recursive=True)]
@@ -136,7 +138,7 @@ def _watch_tree(proc: subprocess.Popen, interval: float = 0.05) -> float:
             tree = []
         for p in tree:
             peaks[p.pid] = max(peaks.get(p.pid, 0), _hwm_bytes(p.pid))
-        time.sleep(interval)
+        time.sleep(min(slowest, interval + (time.perf_counter() - started) / 20))
     return sum(peaks.values()) / 2**20
 
 
