@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from benchmarks import nlp_quality as bench
+from tablewatch.config import PARTIES
 
 HELDOUT = Path(__file__).resolve().parent / "heldout_sentences.jsonl"
 GUIDELINE_SIGNALS = set(bench.SIGNALS)
@@ -42,19 +43,7 @@ def test_heldout_file_is_labelled_with_the_guideline_vocabulary() -> None:
     assert {r["tone"] for r in rows} == {-1, 0, 1}
     assert len({r["negotiation"] for r in rows}) >= 10
     for row in rows:
-        assert set(row["parties"]) <= {
-            "sag_aftra",
-            "amptp",
-            "wga",
-            "dga",
-            "iatse",
-            "teamsters",
-            "uaw",
-            "ila",
-            "iam",
-            "studios",
-            "other",
-        }, row["id"]
+        assert set(row["parties"]) <= set(PARTIES), row["id"]
         for date in row["dates"]:
             assert date["type"] in ("date", "duration", "set"), row["id"]
             assert date["text"] in row["sentence"], row["id"]
