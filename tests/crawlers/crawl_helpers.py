@@ -7,6 +7,8 @@ import random
 from pathlib import Path
 from typing import Any
 
+import duckdb
+
 # Small timeouts, one retry, no politeness delays: a local server does not need them.
 FAST = {
     "DOWNLOAD_DELAY": 0,
@@ -55,3 +57,19 @@ def by_path(recs: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
         path = r["canonical_url"].split("/", 3)[3]
         out["/" + path] = r
     return out
+
+
+ARTICLE_COLUMNS = (
+    "(article_id, url, canonical_url, status, duplicate_of, body_hash, simhash, crawl_day)"
+)
+
+
+def warehouse_with_articles(db: Path, rows_sql: str) -> duckdb.DuckDBPyConnection:
+    """A warehouse built by the real migrations, holding the given ``articles`` rows (SQL values
+    in ARTICLE_COLUMNS order), so crawler tests read the schema the load stage really writes."""
+    from warehouse.db import migrate
+
+    con = duckdb.connect(str(db))
+    migrate(con)
+    con.execute(f"insert into articles {ARTICLE_COLUMNS} values {rows_sql}")
+    return con

@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from crawlers.fingerprints import PassageIndex, hamming, passages, simhash
@@ -15,7 +14,7 @@ from crawlers.run import crawl
 from crawlers.state import load_passage_history, load_state
 from tablewatch.errors import TablewatchError
 from tests.crawlers.crawl_fixture_site import FixtureSite, article_html, rss
-from tests.crawlers.crawl_helpers import FAST, records
+from tests.crawlers.crawl_helpers import FAST, records, warehouse_with_articles
 from warehouse.load import load_run
 
 WIRE = [
@@ -132,17 +131,15 @@ def test_history_holds_recent_kept_bodies_only(tmp_path):
 
 def test_state_follows_duplicate_chains_to_the_kept_article(tmp_path):
     db = tmp_path / "tw.duckdb"
-    con = duckdb.connect(str(db))
-    con.execute(
-        "create table articles (article_id varchar, url varchar, canonical_url varchar,"
-        " status varchar, duplicate_of varchar, body_hash varchar, simhash varchar, crawl_day date)"
-    )
-    con.execute("""insert into articles values
+    con = warehouse_with_articles(
+        db,
+        """
         ('a1', 'http://x/1', 'http://x/1', 'relevant', null, 'h1', null, '2024-01-01'),
         ('a2', 'http://x/2', 'http://x/2', 'duplicate', 'a1', 'h1', null, '2024-01-01'),
         ('a3', 'http://x/3', 'http://x/3', 'duplicate', 'a2', null, null, '2024-01-01'),
         ('c1', 'http://x/c1', 'http://x/c1', 'duplicate', 'c2', null, null, '2024-01-01'),
-        ('c2', 'http://x/c2', 'http://x/c2', 'duplicate', 'c1', null, null, '2024-01-01')""")
+        ('c2', 'http://x/c2', 'http://x/c2', 'duplicate', 'c1', null, null, '2024-01-01')""",
+    )
     con.close()
     urls = load_state(db, "2024-01-02").urls
     assert urls["http://x/3"] == "a1" and urls["http://x/2"] == "a1"

@@ -19,7 +19,7 @@ from crawlers.urls import article_id, canonicalize, host_allowed
 from tablewatch.config import DEFAULT_SOURCES, load_watchlist
 from tablewatch.errors import ConfigError, TablewatchError
 from tests.crawlers.crawl_fixture_site import bomb, news_sitemap, rss, sitemap_index
-from tests.crawlers.crawl_helpers import paragraphs
+from tests.crawlers.crawl_helpers import paragraphs, warehouse_with_articles
 
 
 def test_canonicalize_collapses_tracking_variants():
@@ -161,21 +161,18 @@ def test_state_treats_missing_file_and_tables_as_empty(tmp_path):
 
 def test_state_reads_seen_articles_but_retries_failed_ones(tmp_path):
     db = tmp_path / "tw.duckdb"
-    con = duckdb.connect(str(db))
-    con.execute(
-        "create table articles (article_id varchar, url varchar, canonical_url varchar,"
-        " status varchar, duplicate_of varchar, body_hash varchar, simhash varchar, crawl_day date)"
-    )
-    con.execute("""insert into articles values
+    con = warehouse_with_articles(
+        db,
+        """
         ('a1', 'http://x/1?utm_source=y', 'http://x/1', 'relevant', null, 'h1', '00000000000000ff', '2024-01-01'),
         ('a2', 'http://x/2', 'http://x/2', 'failed', null, null, null, '2024-01-01'),
         ('a3', 'http://x/3', 'http://x/3', 'duplicate', 'a1', 'h1', '00000000000000ff', '2024-01-01'),
-        ('a4', 'http://x/4', 'http://x/4', 'relevant', null, 'h4', null, '2024-01-02')""")
-    con.execute(
-        "create table feed_state (url varchar, etag varchar, last_modified varchar,"
-        " status integer, fetched_at timestamp)"
+        ('a4', 'http://x/4', 'http://x/4', 'relevant', null, 'h4', null, '2024-01-02')""",
     )
-    con.execute("insert into feed_state values ('http://x/feed', '\"e\"', null, 200, now())")
+    con.execute(
+        "insert into feed_state (url, etag, last_modified, status, fetched_at)"
+        " values ('http://x/feed', '\"e\"', null, 200, now())"
+    )
     con.close()
     state = load_state(db, "2024-01-02")
     assert state.urls == {"http://x/1?utm_source=y": "a1", "http://x/1": "a1", "http://x/3": "a1"}
