@@ -91,6 +91,7 @@ class DedupePipeline:
         self.crawler = crawler
         self.by_simhash = by_simhash
         self.params = params or PassageParams()
+        self._copy_of: dict[str, str] = {}  # article_id of a copy -> the article it copies
         self.history_days = history_days
         self.history_max = history_max
 
@@ -134,8 +135,16 @@ class DedupePipeline:
         self.crawler.stats.set_value("tablewatch/dedupe_history_articles", len(state.passages))
 
     def _duplicate(self, item: ArticleItem, kept: str, own_url: str) -> ArticleItem:
+        # Copies can arrive in any order: point at the article that was finally kept, never at
+        # another copy, so duplicate_of always names a stored, non-duplicate article.
+        seen: set[str] = set()
+        while kept in self._copy_of and kept not in seen:
+            seen.add(kept)
+            kept = self._copy_of[kept]
         item.canonical_url = own_url
         item.article_id = article_id(own_url)
+        if item.article_id != kept:
+            self._copy_of[item.article_id] = kept
         item.duplicate_of = kept
         item.decide("duplicate")
         self.crawler.stats.inc_value("tablewatch/duplicates")

@@ -252,7 +252,9 @@ def test_one_article_under_three_urls_is_stored_once(fault_crawl):
     assert len(kept) == 1
     dups = [r for r in talks if r["status"] == "duplicate"]
     assert len(dups) == 2
-    assert all(d["duplicate_of"] == kept[0]["article_id"] for d in dups)
+    assert all(d["duplicate_of"] == kept[0]["article_id"] for d in dups), [
+        (r["url"], r["article_id"], r["status"], r["duplicate_of"]) for r in talks
+    ]
     ids = [r["article_id"] for r in recs]
     assert len(ids) == len(set(ids)), "article ids must be unique within a run"
     # the tracking-parameter and fragment variants collapsed before any request was made
