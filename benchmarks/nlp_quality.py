@@ -22,11 +22,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tablewatch.labels import SIGNALS, TONES
+
 DEV_DIR = Path(__file__).resolve().parents[1] / ".." / "shared" / "dev-corpus"
 #: our own held-out sentences (written by the team, never copied from any article); see run()
 HELDOUT_PATH = Path(__file__).resolve().parents[1] / "tests" / "nlp" / "heldout_sentences.jsonl"
-SIGNALS = ("progress", "gap", "agreement", "breakdown", "strike_action", "scheduling", "none")
-TONES = (-1, 0, 1)
 QUICK_SENTENCES = 20
 
 

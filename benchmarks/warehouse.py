@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from tablewatch import labels
 from warehouse.db import connect_read, connect_write, publish_snapshot
 from warehouse.load import load_run
 
@@ -43,11 +44,10 @@ REPORT_SIGNALS_SQL = (
     "and published between date '2025-12-01' and date '2025-12-31' "
     "order by published desc, url, sent_index limit 12"
 )
+# the signal mix is weighted like the dev corpus; issues and parties draw from the whole vocabulary
 SIGNALS = "['none','none','none','none','progress','gap','gap','scheduling','strike_action','agreement','breakdown']"
-ISSUES = "['streaming_residuals','ai','wages','health_pension','working_conditions','staffing_jobs','transparency']"
-PARTIES = (
-    "['sag_aftra','amptp','wga','dga','iatse','teamsters','uaw','ila','iam','studios','other']"
-)
+ISSUES = "[" + ",".join(f"'{x}'" for x in labels.ISSUES) + "]"
+PARTIES = "[" + ",".join(f"'{x}'" for x in labels.PARTIES) + "]"
 
 GENERATE = f"""
 insert into articles by name
@@ -71,11 +71,11 @@ select
     case when hash(i, 1) % 10 = 0 then null else 'neg' || ((i // {PER_ARTICLE}) % 20) end as negotiation,
     {SIGNALS}[1 + cast(hash(i, 2) % 11 as integer)] as signal,
     (hash(i, 3) % 2001) / 1000.0 - 1.0 as tone_score,
-    case when hash(i, 4) % 10 < 6 then [{ISSUES}[1 + cast(hash(i, 5) % 7 as integer)]]
-         when hash(i, 4) % 10 < 7 then [{ISSUES}[1 + cast(hash(i, 5) % 7 as integer)],
-                                        {ISSUES}[1 + cast(hash(i, 6) % 7 as integer)]]
+    case when hash(i, 4) % 10 < 6 then [{ISSUES}[1 + cast(hash(i, 5) % {len(labels.ISSUES)} as integer)]]
+         when hash(i, 4) % 10 < 7 then [{ISSUES}[1 + cast(hash(i, 5) % {len(labels.ISSUES)} as integer)],
+                                        {ISSUES}[1 + cast(hash(i, 6) % {len(labels.ISSUES)} as integer)]]
          else [] end as issues,
-    [{PARTIES}[1 + cast(hash(i, 7) % 11 as integer)]] as parties,
+    [{PARTIES}[1 + cast(hash(i, 7) % {len(labels.PARTIES)} as integer)]] as parties,
     date '2021-01-01' + cast(hash(i // {PER_ARTICLE}) % 1826 as integer) as published,
     'src' || ((i // {PER_ARTICLE}) % 12) as source
 from range($sentences) as t(i);

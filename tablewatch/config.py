@@ -16,25 +16,13 @@ from typing import Any
 import yaml
 
 from tablewatch.errors import ConfigError
+from tablewatch.labels import PARTIES
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 REPO_DIR = PACKAGE_DIR.parent
 DEFAULT_SOURCES = REPO_DIR / "crawlers" / "sources.yaml"
 DEFAULT_WATCHLIST = PACKAGE_DIR / "config" / "watchlist.yaml"
 
-PARTIES = (
-    "sag_aftra",
-    "amptp",
-    "wga",
-    "dga",
-    "iatse",
-    "teamsters",
-    "uaw",
-    "ila",
-    "iam",
-    "studios",
-    "other",
-)
 _SOURCE_NAME = re.compile(r"^[a-z0-9][a-z0-9_\-]*$")
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 
 from tablewatch.errors import TablewatchError
-from warehouse.db import settings
+from tablewatch.labels import DATE_TYPES, ISSUES, PARTIES, SIGNALS, STATUSES, TONES
 
 ARTICLE_COLUMNS = {
     "article_id": "VARCHAR",
@@ -65,6 +65,12 @@ FEED_COLUMNS = {
 _MAX_OBJECT_BYTES = 64 * 1024 * 1024
 
 
+def _one_of(values: tuple) -> str:
+    """``a, b or c``: a vocabulary as the load's messages name it."""
+    words = [str(v) for v in values]
+    return ", ".join(words[:-1]) + " or " + words[-1]
+
+
 def _columns_literal(columns: dict[str, str]) -> str:
     return "{" + ", ".join(f"'{k}': '{v}'" for k, v in columns.items()) + "}"
 
@@ -103,9 +109,9 @@ def stage_articles(con: duckdb.DuckDBPyConnection, path: Path, run_day: str) -> 
         select line_no, msg from (
             select line_no, case
                 when coalesce(article_id, '') = '' then 'article_id is missing'
-                when status is null or not list_contains(?, status)
+                when status is null or not list_contains($statuses, status)
                     then 'status ' || coalesce('''' || status || '''', 'null')
-                        || ' is not one of relevant, skipped, duplicate, failed'
+                        || ' is not one of ' || $statuses_text
                 when published is not null and try_cast(left(published, 10) as date) is null
                     then 'published ''' || published || ''' is not YYYY-MM-DD'
                 when modified is not null and try_cast(left(modified, 10) as date) is null
@@ -120,7 +126,7 @@ def stage_articles(con: duckdb.DuckDBPyConnection, path: Path, run_day: str) -> 
             from raw_articles
         ) where msg is not null order by line_no limit 1
         """,
-        [settings()["labels"]["status"]],
+        {"statuses": list(STATUSES), "statuses_text": ", ".join(STATUSES)},
     )
     con.execute(
         """
@@ -145,7 +151,6 @@ def stage_articles(con: duckdb.DuckDBPyConnection, path: Path, run_day: str) -> 
 def stage_sentences(con: duckdb.DuckDBPyConnection, path: Path) -> int:
     """``stage_sentences``: the annotate output, validated against the label vocabulary."""
     n = _read_raw(con, "stage_sentences", path, SENTENCE_COLUMNS)
-    labels = settings()["labels"]
     _first_problem(
         con,
         path,
@@ -160,7 +165,7 @@ def stage_sentences(con: duckdb.DuckDBPyConnection, path: Path) -> int:
                 when signal is null or not list_contains($signals, signal)
                     then 'signal ' || coalesce('''' || signal || '''', 'null') || ' is not a known label'
                 when tone is null or not list_contains($tones, tone)
-                    then 'tone must be -1, 0 or 1'
+                    then 'tone must be ' || $tones_text
                 when tone_score is null or tone_score < -1 or tone_score > 1
                     then 'tone_score must be a number in [-1, 1]'
                 when len(list_filter(coalesce(issues, []), lambda x: not list_contains($issues, x))) > 0
@@ -171,7 +176,7 @@ def stage_sentences(con: duckdb.DuckDBPyConnection, path: Path) -> int:
                         || array_to_string(list_filter(parties, lambda x: not list_contains($parties, x)), ', ')
                 when len(list_filter(coalesce(dates, []),
                         lambda d: d.text is null or not list_contains($date_types, d.type))) > 0
-                    then 'every date needs text and a type of date, duration or set'
+                    then 'every date needs text and a type of ' || $date_types_text
                 when evidence is not null and json_type(evidence) <> 'ARRAY'
                     then 'evidence must be a JSON array'
             end as msg
@@ -179,11 +184,13 @@ def stage_sentences(con: duckdb.DuckDBPyConnection, path: Path) -> int:
         ) where msg is not null order by line_no limit 1
         """,
         {
-            "signals": labels["signal"],
-            "tones": [float(t) for t in labels["tone"]],
-            "issues": labels["issue"],
-            "parties": labels["party"],
-            "date_types": labels["date_type"],
+            "signals": list(SIGNALS),
+            "tones": [float(t) for t in TONES],
+            "tones_text": _one_of(TONES),
+            "issues": list(ISSUES),
+            "parties": list(PARTIES),
+            "date_types": list(DATE_TYPES),
+            "date_types_text": _one_of(DATE_TYPES),
         },
     )
     _first_problem(

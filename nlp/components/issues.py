@@ -18,17 +18,9 @@ from spacy.util import filter_spans
 from nlp.extensions import RecordLocator, add_evidence, register_extensions
 from nlp.rules import load_rules, str_list
 from tablewatch.errors import ConfigError
+from tablewatch.labels import ISSUES
 
 DEFAULT_RULES = "taxonomy.yaml"
-ISSUES = (
-    "streaming_residuals",
-    "ai",
-    "wages",
-    "health_pension",
-    "working_conditions",
-    "staffing_jobs",
-    "transparency",
-)
 EXCLUDE_PREFIX = "exclude:"
 
 

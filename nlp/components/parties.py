@@ -22,8 +22,8 @@ from spacy.util import filter_spans
 
 from nlp.extensions import RecordLocator, add_evidence, register_extensions
 from nlp.rules import load_rules, str_list
-from tablewatch.config import PARTIES
 from tablewatch.errors import ConfigError
+from tablewatch.labels import PARTIES
 
 DEFAULT_RULES = "parties.yaml"
 UNIONS = ("sag_aftra", "wga", "dga", "iatse", "teamsters", "uaw", "ila", "iam")

@@ -30,9 +30,9 @@ from spacy.tokens import Doc, Span, Token
 from nlp.extensions import RecordLocator, add_evidence, register_extensions
 from nlp.rules import load_rules
 from tablewatch.errors import ConfigError
+from tablewatch.labels import SIGNALS
 
 DEFAULT_RULES = "signal_rules.yaml"
-LABELS = ("progress", "gap", "agreement", "breakdown", "strike_action", "scheduling", "none")
 DIRECTIONS = ("FORWARD", "BACKWARD", "BIDIRECTIONAL")
 SCOPES = ("head", "verb", "self", "clause")
 _FUNCTION_DEPS = {"neg", "aux", "auxpass", "advmod", "npadvmod", "prt", "case"}
@@ -91,8 +91,10 @@ class Cue:
 
 
 def _labels(value: Any, what: str) -> str:
-    if value not in LABELS:
-        raise ConfigError(f"{what}: {value!r} is not a signal label (allowed: {', '.join(LABELS)})")
+    if value not in SIGNALS:
+        raise ConfigError(
+            f"{what}: {value!r} is not a signal label (allowed: {', '.join(SIGNALS)})"
+        )
     return str(value)
 
 

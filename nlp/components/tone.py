@@ -22,9 +22,9 @@ from spacy.tokens import Doc, Span
 from nlp.extensions import add_evidence, register_extensions, sentence_pairs
 from nlp.rules import load_rules
 from tablewatch.errors import ConfigError
+from tablewatch.labels import SIGNALS
 
 DEFAULT_RULES = "tone_lexicon.yaml"
-SIGNALS = ("progress", "gap", "agreement", "breakdown", "strike_action", "scheduling", "none")
 _THREAT_CONTEXT = ("hypothetical:", "modal:", "hedge:", "purpose:")
 
 

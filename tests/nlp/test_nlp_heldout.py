@@ -14,10 +14,9 @@ from pathlib import Path
 import pytest
 
 from benchmarks import nlp_quality as bench
-from tablewatch.config import PARTIES
+from tablewatch.labels import DATE_TYPES, PARTIES, SIGNALS, TONES
 
 HELDOUT = Path(__file__).resolve().parent / "heldout_sentences.jsonl"
-GUIDELINE_SIGNALS = set(bench.SIGNALS)
 FLOORS = {
     "signal_accuracy": 0.78,
     "signal_macro_f1": 0.78,
@@ -39,13 +38,13 @@ def test_heldout_file_is_labelled_with_the_guideline_vocabulary() -> None:
     rows = [json.loads(line) for line in HELDOUT.read_text(encoding="utf-8").splitlines()]
     assert len(rows) >= 150
     assert len({r["id"] for r in rows}) == len(rows)
-    assert {r["signal"] for r in rows} == GUIDELINE_SIGNALS
-    assert {r["tone"] for r in rows} == {-1, 0, 1}
+    assert {r["signal"] for r in rows} == set(SIGNALS)
+    assert {r["tone"] for r in rows} == set(TONES)
     assert len({r["negotiation"] for r in rows}) >= 10
     for row in rows:
         assert set(row["parties"]) <= set(PARTIES), row["id"]
         for date in row["dates"]:
-            assert date["type"] in ("date", "duration", "set"), row["id"]
+            assert date["type"] in DATE_TYPES, row["id"]
             assert date["text"] in row["sentence"], row["id"]
 
 

@@ -1,0 +1,54 @@
+"""The label vocabulary: the one copy of every label string the product uses.
+
+The annotation guidelines (``../shared/annotation-guidelines.md``, "Fields of a sentence record")
+and the annotate output contract (``annotate-output.schema.json``) fix these strings, and the
+warehouse, the alerts and every analyst query rely on exactly them. So the NLP components, the
+warehouse's load checks, the watchlist check and the benchmarks all import them from here instead
+of keeping their own lists, and ``tests/core/test_labels.py`` fails when this copy drifts from the
+contracts. Each tuple keeps the guidelines' order (reports and confusion tables follow it).
+Subsets (which signals raise an alert, which parties are unions) are configuration, kept where they
+are used.
+"""
+
+from __future__ import annotations
+
+#: ``signal``: exactly one per sentence
+SIGNALS: tuple[str, ...] = (
+    "progress",
+    "gap",
+    "agreement",
+    "breakdown",
+    "strike_action",
+    "scheduling",
+    "none",
+)
+#: ``tone``: negative, neutral, hopeful for the prospects of a deal
+TONES: tuple[int, ...] = (-1, 0, 1)
+#: ``issues``: any of these per sentence
+ISSUES: tuple[str, ...] = (
+    "streaming_residuals",
+    "ai",
+    "wages",
+    "health_pension",
+    "working_conditions",
+    "staffing_jobs",
+    "transparency",
+)
+#: ``parties``: any of these per sentence; also the only labels a watchlist may name
+PARTIES: tuple[str, ...] = (
+    "sag_aftra",
+    "amptp",
+    "wga",
+    "dga",
+    "iatse",
+    "teamsters",
+    "uaw",
+    "ila",
+    "iam",
+    "studios",
+    "other",
+)
+#: ``dates[].type``
+DATE_TYPES: tuple[str, ...] = ("date", "duration", "set")
+#: ``status`` of an article record of the crawl
+STATUSES: tuple[str, ...] = ("relevant", "skipped", "duplicate", "failed")
