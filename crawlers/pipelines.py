@@ -17,7 +17,7 @@ from scrapy import signals
 
 from crawlers.fingerprints import PassageParams, Passages, passages
 from crawlers.items import ArticleItem, FeedStateItem
-from crawlers.rawstore import archive
+from crawlers.rawstore import RunArchive
 from crawlers.relevance import RelevanceGate
 from crawlers.state import load_passage_history
 from crawlers.urls import article_id, canonicalize
@@ -222,27 +222,41 @@ class RelevancePipeline:
 
 
 class ArchivePipeline:
-    """Every fetched page body goes to the content-addressed raw store, whatever its status."""
+    """Every fetched page goes to the run's WARC file (``crawlers.rawstore``), whatever its status.
 
-    def __init__(self, raw_dir: Path) -> None:
-        self.raw_dir = raw_dir
+    The file is published when the spider closes after a finished crawl and discarded otherwise.
+    This pipeline is built before StorePipeline, so its ``spider_closed`` handler runs first: a
+    published ``articles.jsonl`` never names a record of an unpublished file.
+    """
+
+    def __init__(self, archive: RunArchive) -> None:
+        self.archive = archive
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        return cls(Path(crawler.settings["TABLEWATCH_RAW_DIR"]))
+        s = crawler.settings
+        pipeline = cls(RunArchive(Path(s["TABLEWATCH_RAW_DIR"]), s["TABLEWATCH_DAY"]))
+        crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
+        return pipeline
+
+    def open_spider(self) -> None:
+        self.archive.open()
 
     def process_item(self, item: Any) -> Any:
         if isinstance(item, ArticleItem) and item.raw_body:
-            meta = {
-                "url": item.url,
-                "status": item.http_status,
-                "headers": item.raw_headers or {},
-                "fetched_at": item.fetched_at,
-            }
-            item.raw_path = archive(self.raw_dir, item.raw_body, meta)
+            item.raw_path = self.archive.add(
+                item.url, item.http_status or 0, item.raw_headers or {}, item.raw_body,
+                item.fetched_at,
+            )  # fmt: skip
         if isinstance(item, ArticleItem):
             item.raw_body = item.raw_headers = None
         return item
+
+    def spider_closed(self, spider: Any, reason: str) -> None:
+        if reason == "finished":
+            self.archive.publish()
+        else:
+            self.archive.discard()
 
 
 class StorePipeline:

@@ -1,35 +1,153 @@
-"""Content-addressed archive of fetched pages, so extraction can be rerun without refetching.
+"""The raw archive: every page a crawl fetched, kept so extraction can be rerun without refetching.
 
-The name is the sha256 of the bytes: the same page fetched twice is stored once, and a rerun
-rewrites nothing. Files appear atomically (tmp + rename), so a crash never leaves half a page.
+Each crawl run writes one WARC file (ISO 28500, the format of web archives and of crawlers such
+as Heritrix and Common Crawl), one ``response`` record per page, so the archive opens in standard
+tools (``warcio``, ``pywb``). A page is located as CDX indexes locate it: the file and the byte
+offset of its record, ``raw/<day>/<run>.warc.gz#<offset>``; every record is its own gzip member,
+so a reader seeks and decompresses one page.
+
+One file per run rather than one per page: creating two small files per page cost the crawl more
+CPU than its downloads (benchmarks/crawl.py), and years of daily crawls would be millions of
+inodes. The file is written as ``.tmp`` and renamed only when the crawl finishes, like the run's
+other files, so an interrupted crawl publishes no records and no record points into a missing file.
+
+Older installations archived ``raw/<h[:2]>/<h>.html.gz`` plus a ``.json`` of the response
+headers per page; ``read_page`` still reads those.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import gzip
-import hashlib
 import json
 import os
+import uuid
+from http import HTTPStatus
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
+
+from warcio.archiveiterator import ArchiveIterator
+from warcio.exceptions import ArchiveLoadFailed
+
+from tablewatch.errors import TablewatchError
+
+# The stored body is the one Scrapy decoded; headers that describe the wire encoding would make
+# WARC readers decode it a second time.
+_WIRE_HEADERS = {"content-encoding", "transfer-encoding", "content-length"}
+# Records are written here rather than with warcio's writer: the format is a few header lines,
+# and warcio's two SHA-1 digests and chunked gzip writes cost ~0.8 ms of the crawl's CPU per page
+# (benchmarks/crawl.py). The digests are optional in WARC 1.1; readers (warcio included) do not
+# need them, and tests/crawlers/test_rawstore.py reads every file back with warcio.
+_CRLF = b"\r\n"
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
+def _http_message(status: int, headers: dict[str, str], body: bytes) -> bytes:
+    try:
+        reason = HTTPStatus(status).phrase
+    except ValueError:  # a status no RFC names
+        reason = ""
+    lines = [f"HTTP/1.1 {status} {reason}".rstrip()]
+    lines += [f"{k}: {v}" for k, v in headers.items() if k.lower() not in _WIRE_HEADERS]
+    lines.append(f"Content-Length: {len(body)}")
+    head = "\r\n".join(lines).encode("latin-1", "replace")
+    return head + _CRLF + _CRLF + body
 
 
-def archive(raw_dir: Path, body: bytes, meta: dict[str, Any]) -> str:
-    """Store body + ``{url, status, headers, fetched_at}``; return the path relative to the root."""
-    digest = hashlib.sha256(body).hexdigest()
-    folder = Path(raw_dir) / digest[:2]
-    page = folder / f"{digest}.html.gz"
-    if not page.exists():
-        folder.mkdir(parents=True, exist_ok=True)
-        _atomic_write(page, gzip.compress(body, compresslevel=6, mtime=0))
-        _atomic_write(
-            folder / f"{digest}.json",
-            json.dumps(meta, ensure_ascii=False, sort_keys=True).encode("utf-8"),
+def _warc_record(url: str, date: str, block: bytes) -> bytes:
+    head = (
+        "WARC/1.1\r\n"
+        "WARC-Type: response\r\n"
+        f"WARC-Record-ID: <urn:uuid:{uuid.uuid4()}>\r\n"
+        f"WARC-Date: {date}\r\n"
+        f"WARC-Target-URI: {url}\r\n"
+        "Content-Type: application/http; msgtype=response\r\n"
+        f"Content-Length: {len(block)}\r\n\r\n"
+    ).encode()
+    return head + block + _CRLF + _CRLF
+
+
+class RunArchive:
+    """The WARC file of one crawl run: ``open``, ``add`` each page, then ``publish`` or
+    ``discard``. Paths returned by ``add`` are relative to the folder holding ``raw_dir``."""
+
+    def __init__(self, raw_dir: Path, day: str) -> None:
+        self.raw_dir = Path(raw_dir)
+        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
+        self.path = self.raw_dir / day / f"tablewatch-{day}-{stamp}-{os.getpid()}.warc.gz"
+        self._tmp = self.path.with_name(self.path.name + ".tmp")
+        self._fh: BinaryIO | None = None
+        self.records = 0
+
+    def open(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._fh = open(self._tmp, "wb")  # noqa: SIM115 - closed by publish/discard
+
+    def add(
+        self, url: str, status: int, headers: dict[str, str], body: bytes, fetched_at: str
+    ) -> str:
+        """Append one response record (its own gzip member); return its ``<path>#<offset>``."""
+        if self._fh is None:
+            raise RuntimeError("RunArchive.add before open")
+        record = _warc_record(url, fetched_at, _http_message(status, headers, body))
+        offset = self._fh.tell()
+        self._fh.write(gzip.compress(record, compresslevel=6, mtime=0))
+        self.records += 1
+        relative = self.path.relative_to(self.raw_dir.parent).as_posix()
+        return f"{relative}#{offset}"
+
+    def _close(self) -> None:
+        if self._fh is not None and not self._fh.closed:
+            self._fh.flush()
+            os.fsync(self._fh.fileno())
+            self._fh.close()
+
+    def publish(self) -> None:
+        """Make the records visible under their final name (an empty run leaves no file)."""
+        self._close()
+        if not self._tmp.exists():
+            return
+        if self.records:
+            os.replace(self._tmp, self.path)
+        else:
+            self._tmp.unlink()
+
+    def discard(self) -> None:
+        self._close()
+        self._tmp.unlink(missing_ok=True)
+
+
+def read_page(root: Path, raw_path: str) -> tuple[bytes, str | None]:
+    """The archived body and its Content-Type header; TablewatchError when it cannot be read."""
+    path, sep, offset = raw_path.partition("#")
+    file = Path(root) / path
+    try:
+        if sep:
+            return _read_record(file, int(offset))
+        return _read_legacy(file)
+    except (OSError, ValueError, EOFError, StopIteration, ArchiveLoadFailed) as exc:
+        raise TablewatchError(f"cannot read archived page {raw_path}: {exc}") from None
+
+
+def _read_record(file: Path, offset: int) -> tuple[bytes, str | None]:
+    with open(file, "rb") as fh:
+        fh.seek(offset)
+        record = next(iter(ArchiveIterator(fh)))
+        if record.rec_type != "response":
+            raise ValueError(f"record at {offset} is a {record.rec_type!r}, not a response")
+        content_type = (
+            record.http_headers.get_header("Content-Type") if record.http_headers else None
         )
-    return page.relative_to(Path(raw_dir).parent).as_posix()
+        return record.content_stream().read(), content_type
+
+
+def _read_legacy(page: Path) -> tuple[bytes, str | None]:
+    body = gzip.decompress(page.read_bytes())
+    meta = page.with_name(page.name.removesuffix(".html.gz") + ".json")
+    try:
+        headers: dict[str, Any] = json.loads(meta.read_text(encoding="utf-8")).get("headers") or {}
+    except (OSError, ValueError):
+        headers = {}
+    for key, value in headers.items():
+        if key.lower() == "content-type":
+            return body, value[0] if isinstance(value, list) else value
+    return body, None

@@ -24,9 +24,9 @@ from typing import Any
 
 from tablewatch.config import load_crawl_settings, load_sources, load_watchlist
 from tablewatch.errors import TablewatchError
+from tablewatch.labels import STATUSES
 
 REPO_DIR = Path(__file__).resolve().parent.parent
-STATUSES = ("relevant", "skipped", "duplicate", "failed")
 
 
 @dataclass(frozen=True)
@@ -260,7 +260,10 @@ def main(argv: list[str] | None = None) -> int:
     except TablewatchError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    stats = crawler.stats.get_stats() if crawler.stats else {}
+    try:
+        stats = crawler.stats.get_stats()
+    except RuntimeError:  # the crawl never started: building the spider failed (logged above)
+        stats = {}
     reason = stats.get("finish_reason")
     if reason != "finished" or not (Path(args.run_dir) / "articles.jsonl").exists():
         print(f"error: crawl did not finish (finish_reason={reason})", file=sys.stderr)

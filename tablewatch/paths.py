@@ -24,7 +24,7 @@ class Layout:
 
     @property
     def raw_dir(self) -> Path:
-        """Content-addressed archive of fetched pages (``<hash[:2]>/<hash>.html.gz`` + ``.json``)."""
+        """Archive of fetched pages: one WARC file per crawl run (``<day>/*.warc.gz``)."""
         return self.root / "raw"
 
     @property

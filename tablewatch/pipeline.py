@@ -119,18 +119,6 @@ def _drop_annotations(run_dir: Path) -> None:
         (run_dir / name).unlink(missing_ok=True)
 
 
-def _archived_content_type(page: Path) -> str | None:
-    meta = page.with_name(page.name.removesuffix(".html.gz") + ".json")
-    try:
-        headers = json.loads(meta.read_text(encoding="utf-8")).get("headers") or {}
-    except (OSError, ValueError):
-        return None
-    for key, value in headers.items():
-        if key.lower() == "content-type":
-            return value[0] if isinstance(value, list) else value
-    return None
-
-
 def reextract_stage(db: str | Path, day: str | dt.date | None = None) -> dict[str, Any]:
     """Re-run extraction on the day's archived pages, without fetching anything.
 
@@ -138,11 +126,8 @@ def reextract_stage(db: str | Path, day: str | dt.date | None = None) -> dict[st
     of the day's relevant articles are extracted again from the stored HTML; statuses, URLs and
     dedupe decisions stay as the crawl made them. Annotate and load then pick up the new bodies.
     """
-    import gzip
-
-    from crawlers.extraction import extract_page
-    from crawlers.extraction.encoding import decode_html
-    from crawlers.fingerprints import body_hash, simhash, to_hex
+    from crawlers.extraction_workers import analyse_page
+    from crawlers.rawstore import read_page
 
     started = time.perf_counter()
     day = parse_day(day)
@@ -154,16 +139,14 @@ def reextract_stage(db: str | Path, day: str | dt.date | None = None) -> dict[st
     redone = missing = 0
     with tmp.open("w", encoding="utf-8") as out:
         for rec in _iter_jsonl(articles):
-            raw = lay.root / rec["raw_path"] if rec.get("raw_path") else None
-            if rec.get("status") == "relevant" and raw is not None:
+            if rec.get("status") == "relevant" and rec.get("raw_path"):
                 try:
-                    html = gzip.decompress(raw.read_bytes())
-                except (OSError, EOFError):
+                    html, content_type = read_page(lay.root, rec["raw_path"])
+                except TablewatchError:
                     missing += 1
                 else:
-                    # decode as the crawl did: with the charset the server sent
-                    text = decode_html(html, _archived_content_type(raw))
-                    fresh = extract_page(text, url=rec.get("url"), source=rec.get("source"))
+                    # as the crawl did it: decoded with the charset the server sent
+                    fresh = analyse_page(html, content_type, rec.get("url"), rec.get("source"))
                     if fresh.get("body"):
                         for key in (
                             "title",
@@ -173,10 +156,10 @@ def reextract_stage(db: str | Path, day: str | dt.date | None = None) -> dict[st
                             "modified",
                             "language",
                             "body",
+                            "body_hash",
+                            "simhash",
                         ):
                             rec[key] = fresh.get(key, rec.get(key))
-                        rec["body_hash"] = body_hash(rec["body"])
-                        rec["simhash"] = to_hex(simhash(rec["body"]))
                         redone += 1
             out.write(json.dumps(rec, ensure_ascii=False) + "\n")
     if tmp.read_bytes() == articles.read_bytes():

@@ -14,18 +14,19 @@ from pathlib import Path
 from typing import Any
 
 import scrapy
+from scrapy import signals
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
 from crawlers.discovery import ListingError, parse_listing, section_links
-from crawlers.extraction import extract_page
 from crawlers.extraction.encoding import decode_html
+from crawlers.extraction_workers import ExtractionFailed, ExtractionWorkers
 from crawlers.failures import failure_reason
-from crawlers.fingerprints import body_hash, simhash, to_hex
 from crawlers.items import ArticleItem, FeedStateItem
 from crawlers.state import load_state
 from crawlers.urls import article_id, canonicalize, host_allowed
 from tablewatch.config import Source, load_sources, load_watchlist
+from tablewatch.errors import ConfigError
 
 log = logging.getLogger(__name__)
 _HTML_TYPES = ("text/html", "application/xhtml", "text/plain", "application/xml", "text/xml")
@@ -60,7 +61,23 @@ class NewsSpider(scrapy.Spider):
         spider.listing_max_size = s.getint("TABLEWATCH_LISTING_MAXSIZE", 50 * 1024 * 1024)
         spider.default_pattern = re.compile(s["TABLEWATCH_ARTICLE_URL_PATTERN"])
         spider.scheduled: set[str] = set()
+        spider.extractor = spider._extractor(s)
+        crawler.signals.connect(spider.extractor.start, signal=signals.spider_opened)
+        crawler.signals.connect(spider.extractor.close, signal=signals.spider_closed)
         return spider
+
+    def _extractor(self, settings: Any) -> ExtractionWorkers:
+        workers = settings.getint("TABLEWATCH_EXTRACT_WORKERS", 1)
+        timeout_s = settings.getfloat("TABLEWATCH_EXTRACT_TIMEOUT", 60.0)
+        if workers < 0:
+            raise ConfigError(f"TABLEWATCH_EXTRACT_WORKERS must be >= 0, got {workers}")
+        if timeout_s <= 0:
+            raise ConfigError(f"TABLEWATCH_EXTRACT_TIMEOUT must be > 0 seconds, got {timeout_s}")
+        return ExtractionWorkers(
+            workers,
+            timeout_s,
+            on_event=lambda name: self.crawler.stats.inc_value(f"tablewatch/extract_{name}"),
+        )
 
     @staticmethod
     def _windows(watchlist: str | None, settings: Any) -> list[tuple[dt.date, dt.date]]:
@@ -204,23 +221,26 @@ class NewsSpider(scrapy.Spider):
             ),
         )
 
-    def parse_article(self, response: Response) -> Iterator[ArticleItem]:
+    async def parse_article(self, response: Response) -> AsyncIterator[ArticleItem]:
         self.crawler.stats.inc_value("tablewatch/article_responses")
         try:
-            yield self._article_item(response)
+            yield await self._article_item(response)
+        except ExtractionFailed as exc:
+            log.warning("extraction of %s failed: %s", response.url, exc.reason)
+            yield self._failed_item(response.request, exc.reason, response.status, response.url)
         except Exception:  # noqa: BLE001 - one hostile page must cost one record, not the crawl
             log.exception("extraction failed for %s", response.url)
             yield self._failed_item(
                 response.request, "extraction_error", response.status, response.url
             )
 
-    def _article_item(self, response: Response) -> ArticleItem:
+    async def _article_item(self, response: Response) -> ArticleItem:
         source = self._source(response)
         requested = response.meta["requested_url"]
         ctype = _header(response, "Content-Type")
         if ctype and not ctype.lower().startswith(_HTML_TYPES):
             return self._failed_item(response.request, "not_html", response.status, response.url)
-        page = extract_page(decode_html(response.body, ctype), url=response.url, source=source.name)
+        page = await self.extractor.extract(response.body, ctype, response.url, source.name)
         canonical = canonicalize(response.url)
         declared = page.get("canonical_url")
         if (
@@ -231,8 +251,7 @@ class NewsSpider(scrapy.Spider):
             > 1  # a homepage is no canonical
         ):
             canonical = canonicalize(declared)
-        body = page.get("body")
-        item = ArticleItem(
+        return ArticleItem(
             article_id=article_id(canonical),
             url=response.url,
             canonical_url=canonical,
@@ -245,7 +264,9 @@ class NewsSpider(scrapy.Spider):
             published_source=page.get("published_source"),
             modified=page.get("modified"),
             language=page.get("language"),
-            body=body,
+            body=page.get("body"),
+            body_hash=page.get("body_hash"),
+            simhash=page.get("simhash"),
             http_status=response.status,
             requested_url=requested,
             listed_published=response.meta.get("listed"),
@@ -255,10 +276,6 @@ class NewsSpider(scrapy.Spider):
                 for k, v in response.headers.items()
             },
         )
-        if body:
-            item.body_hash = body_hash(body)
-            item.simhash = to_hex(simhash(body))
-        return item
 
     def _failed_item(
         self, request: scrapy.Request, reason: str, status: int | None, url: str | None = None

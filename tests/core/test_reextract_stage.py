@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from crawlers.rawstore import archive
+from crawlers.rawstore import RunArchive
 from tablewatch.paths import layout
 from tablewatch.pipeline import reextract_stage
 
@@ -28,9 +28,18 @@ def _record(article_id: str, raw_path: str | None, status: str = "relevant") -> 
     }  # fmt: skip
 
 
+def _archived(raw_dir: Path, page: bytes, headers: dict[str, str] | None = None) -> str:
+    """One page in a published WARC file of 2026-05-04, as the crawl archives it."""
+    run = RunArchive(raw_dir, "2026-05-04")
+    run.open()
+    raw_path = run.add("http://127.0.0.1/a", 200, headers or {}, page, "2026-05-04T10:00:00Z")
+    run.publish()
+    return raw_path
+
+
 def test_bodies_come_back_from_the_archive_and_missing_pages_are_kept(tmp_path: Path) -> None:
     lay = layout(tmp_path / "tw.duckdb")
-    raw_path = archive(lay.raw_dir, PAGE, {"url": "http://127.0.0.1/a", "status": 200})
+    raw_path = _archived(lay.raw_dir, PAGE)
     run_dir = lay.run_dir("2026-05-04")
     run_dir.mkdir(parents=True)
     records = [
@@ -65,12 +74,7 @@ def test_archived_charset_header_is_honoured_and_stale_sentences_go(tmp_path: Pa
         b"pause of two",
         "pause of two (vyjedn\u00e1v\u00e1n\u00ed pokra\u010duje)".encode("iso-8859-2"),
     )
-    meta = {
-        "url": "http://127.0.0.1/a",
-        "status": 200,
-        "headers": {"Content-Type": "text/html; charset=iso-8859-2"},
-    }
-    raw_path = archive(lay.raw_dir, page, meta)
+    raw_path = _archived(lay.raw_dir, page, {"Content-Type": "text/html; charset=iso-8859-2"})
     run_dir = lay.run_dir("2026-05-04")
     run_dir.mkdir(parents=True)
     (run_dir / "articles.jsonl").write_text(json.dumps(_record("a", raw_path)) + "\n")

@@ -7,6 +7,7 @@ import json
 
 import pytest
 
+from crawlers.rawstore import read_page
 from crawlers.run import crawl
 from tests.crawlers.crawl_fixture_site import (
     FixtureSite,
@@ -297,17 +298,19 @@ def test_listing_dates_outside_every_window_are_not_requested(fault_crawl):
     assert not any("elsewhere" in p for p in paths)
 
 
-def test_raw_pages_are_archived_by_content_hash(fault_crawl):
-    import gzip
-    import hashlib
+def test_fetched_pages_are_archived_in_the_runs_warc_file(fault_crawl):
+    from warcio.archiveiterator import ArchiveIterator
 
+    root = fault_crawl["raw_dir"].parent
     rec = by_path(fault_crawl["recs"])["/news/retry-after"]
-    page = fault_crawl["raw_dir"].parent / rec["raw_path"]
-    raw = gzip.decompress(page.read_bytes())
-    assert page.name == hashlib.sha256(raw).hexdigest() + ".html.gz"
-    meta = json.loads(page.with_name(page.name.replace(".html.gz", ".json")).read_text())
-    assert meta["status"] == 200 and meta["url"].endswith("/news/retry-after")
+    body, content_type = read_page(root, rec["raw_path"])
+    assert b"Strike day" in body and content_type == "text/html; charset=utf-8"
+    (warc,) = fault_crawl["raw_dir"].glob("2023-07-21/*.warc.gz")
+    assert not list(fault_crawl["raw_dir"].rglob("*.tmp"))
     assert not list(fault_crawl["run_dir"].glob("*.tmp"))
-    # the /news/ and /amp/ copies are byte-identical: one archived file for both records
-    talks = [r for r in fault_crawl["recs"] if r["url"].endswith("talks-resume")]
-    assert len({r["raw_path"] for r in talks}) == 1
+    with warc.open("rb") as fh:
+        uris = [r.rec_headers.get_header("WARC-Target-URI") for r in ArchiveIterator(fh)]
+    # one record per fetched page (failed downloads have no body to keep), each named once
+    archived = [r for r in fault_crawl["recs"] if r["raw_path"]]
+    assert len(uris) == len(archived) == len({r["raw_path"] for r in archived})
+    assert sorted(uris) == sorted(r["url"] for r in archived)

@@ -9,6 +9,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from crawlers.rawstore import read_page
 from crawlers.run import crawl
 from tests.crawlers.crawl_fixture_site import (
     FixtureSite,
@@ -117,4 +118,7 @@ def test_rerun_of_the_same_day_reproduces_its_files(site, tmp_path):
     after = {r["article_id"]: (r["status"], r["body_hash"]) for r in records(run_dir)}
     assert after == before and len(after) == 3
     assert not list(run_dir.glob("*.tmp"))
-    assert len(list(raw.glob("*/*.html.gz"))) == 3  # content-addressed: nothing stored twice
+    # each run archived its pages in its own WARC file, and every record names a readable page
+    assert len(list(raw.glob("2023-07-21/*.warc.gz"))) == 2 and not list(raw.rglob("*.tmp"))
+    for rec in records(run_dir):
+        assert read_page(tmp_path, rec["raw_path"])[0].startswith(b"<")

@@ -34,6 +34,7 @@ def test_sigterm_mid_crawl_keeps_the_previous_files(tmp_path: Path) -> None:
         crawl(sources, run_dir, raw_dir, None, "2023-07-20", settings=FAST)
         good = (run_dir / "articles.jsonl").read_bytes()
         assert len(good.splitlines()) == 2
+        archived = sorted(raw_dir.rglob("*"))
 
         # the same day again, now with a page that never answers: kill the crawl while it waits
         site.routes["/news/slow"] = hang(site, seconds=60)
@@ -59,3 +60,5 @@ def test_sigterm_mid_crawl_keeps_the_previous_files(tmp_path: Path) -> None:
     assert child.returncode != 0, out.decode(errors="replace")[-800:]
     assert (run_dir / "articles.jsonl").read_bytes() == good
     assert not list(run_dir.glob("*.tmp"))
+    # the killed run's WARC file was discarded: the raw archive is as the good run left it
+    assert sorted(raw_dir.rglob("*")) == archived
