@@ -72,10 +72,15 @@ DOWNLOADER_MIDDLEWARES = {
 # debuggers and profilers). A page still being extracted after TIMEOUT seconds is recorded as failed.
 TABLEWATCH_EXTRACT_WORKERS = 1
 TABLEWATCH_EXTRACT_TIMEOUT = 60.0
-# An article response yields one item and the pipelines are synchronous (the archive's writes go
-# to a thread), so Scrapy's default of 100 parallel item slots only costs: it starts 100 asyncio
-# tasks per response, measured at ~5 ms of the reactor's CPU per page on the benchmark site.
+# An article response yields one item and the pipelines are synchronous, so Scrapy's default of
+# 100 parallel item slots only costs: it starts 100 asyncio tasks per response, measured at ~5 ms
+# of the reactor's CPU per page on the benchmark site (benchmarks/crawl.py).
 CONCURRENT_ITEMS = 1
+# Downloads go on while pages wait for the extraction worker; Scrapy stops downloading when the
+# responses waiting in the scraper add up to this many bytes. Its default (5 MB) let a fast local
+# site queue ~1,200 small pages and added ~45 MiB of RSS between the 1,000- and 5,000-article
+# benchmark sites; 1 MB still keeps the worker busy (same speed, measured).
+SCRAPER_SLOT_MAX_ACTIVE_SIZE = 1_000_000
 
 ITEM_PIPELINES = {
     "crawlers.pipelines.ValidatePipeline": 100,
