@@ -78,7 +78,8 @@ def crawl(
     run_dir, raw_dir = Path(run_dir).resolve(), Path(raw_dir).resolve()
     run_dir.mkdir(parents=True, exist_ok=True)
     with _day_lock(run_dir, day):
-        for stale in run_dir.glob("*.tmp"):  # left by a killed crawl
+        # left by a killed crawl of this day (SIGKILL gives it no chance to clean up)
+        for stale in (*run_dir.glob("*.tmp"), *(raw_dir / day).glob("*.warc.gz.tmp")):
             stale.unlink()
         return _run_child(
             sources_path, run_dir, raw_dir, db_path, day, watchlist_path, settings_json

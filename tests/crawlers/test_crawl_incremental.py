@@ -112,6 +112,7 @@ def test_rerun_of_the_same_day_reproduces_its_files(site, tmp_path):
     db = tmp_path / "tablewatch.duckdb"
     _warehouse(db, run_dir)  # the day was loaded; rerunning it must not come back empty
     (run_dir / "articles.jsonl.tmp").write_text("half a line from a killed crawl")
+    (raw / "2023-07-21" / "tablewatch-2023-07-21-killed.warc.gz.tmp").write_bytes(b"half a record")
 
     crawl(site.sources, run_dir, raw, db, "2023-07-21", settings=FAST)
 
