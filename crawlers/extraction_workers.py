@@ -116,7 +116,8 @@ class ExtractionWorkers:
         self._retry_lock = asyncio.Lock()
 
     def start(self) -> None:
-        """Spawn the workers now (they import the extractor while the crawl reads its listings)."""
+        """Spawn the workers now, so they import the extractor while the first pages download.
+        Idempotent; ``extract`` starts them too."""
         if self.workers and self._pool is None and not self._closed:
             self._pool = self._new_pool()
 

@@ -62,7 +62,6 @@ class NewsSpider(scrapy.Spider):
         spider.default_pattern = re.compile(s["TABLEWATCH_ARTICLE_URL_PATTERN"])
         spider.scheduled: set[str] = set()
         spider.extractor = spider._extractor(s)
-        crawler.signals.connect(spider.extractor.start, signal=signals.spider_opened)
         crawler.signals.connect(spider.extractor.close, signal=signals.spider_closed)
         return spider
 
@@ -210,6 +209,9 @@ class NewsSpider(scrapy.Spider):
             self.crawler.stats.inc_value("tablewatch/link_already_stored")
             return None
         self.scheduled.add(canonical)
+        # The first article to fetch starts the extraction workers, which import the extractor
+        # while it downloads; a run that finds nothing new (most reruns) never starts them.
+        self.extractor.start()
         return scrapy.Request(
             canonical,
             callback=self.parse_article,
