@@ -1,18 +1,18 @@
 """Article extraction in worker processes, beside the crawl's reactor.
 
-Extraction (decoding, lxml, trafilatura, cleaning, fingerprints) is pure CPU and costs more per
-page than everything else the crawler does. Run in the reactor's process it stops downloads,
-listings and pipelines while each page is parsed; in a worker process it runs on another core
-while the reactor keeps fetching, so the crawl's speed is bounded by the slower of the two
-instead of by their sum. Scrapy's own backpressure (the scraper's active-size limit) still
-bounds how many responses wait for a worker.
+Extraction (decoding, lxml, trafilatura, cleaning, fingerprints) is pure CPU: about as much per
+page as everything else the crawler does together (benchmarks/crawl.py). Run in the reactor's
+process it stops downloads, listings and pipelines while each page is parsed; in a worker process
+it runs on another core while the reactor keeps fetching, so the crawl's speed is bounded by the
+slower of the two instead of by their sum. Scrapy's own backpressure (the scraper's active-size
+limit, SCRAPER_SLOT_MAX_ACTIVE_SIZE) bounds how many responses wait for a worker.
 
 A worker also gives each page a deadline: a page that keeps the extractor busy longer than
 ``timeout_s`` is abandoned (SIGALRM inside the worker) and recorded as failed, and a worker that
 dies (a crash in a C library, the kernel's OOM killer) is replaced. Every page it held is tried
 once more, one retried page at a time, so the page that killed it cannot take its neighbours
-down with it a second time; a page that fails twice is recorded as failed. ``workers=0`` extracts in the reactor's own
-process, without a deadline: for debuggers and profilers.
+down with it a second time; a page that fails twice is recorded as failed. ``workers=0``
+extracts in the reactor's own process, without a deadline: for debuggers and profilers.
 """
 
 from __future__ import annotations
