@@ -24,7 +24,6 @@ warehouse and crawls the unchanged site again the next day: only listings should
 
 from __future__ import annotations
 
-import argparse
 import http.client
 import json
 import os
@@ -45,6 +44,8 @@ from urllib.parse import urlsplit
 
 import psutil
 import yaml
+
+from benchmarks.options import parse_size_options
 
 REPO = Path(__file__).resolve().parents[1]
 FAST = {
@@ -456,12 +457,10 @@ def run(
 
 
 def _cli() -> str:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.crawl", description=__doc__)
-    parser.add_argument("--quick", action="store_true", help=f"only {QUICK_SIZES} articles")
-    parser.add_argument("--sizes", type=int, nargs="+", help="site sizes to measure instead")
-    parser.add_argument("--budget-s", type=float, default=BUDGET_S, help="skip sizes beyond it")
-    args = parser.parse_args()
-    return run(args.quick, tuple(args.sizes) if args.sizes else None, args.budget_s)
+    opts = parse_size_options(
+        "python -m benchmarks.crawl", __doc__, "articles", QUICK_SIZES, BUDGET_S
+    )
+    return run(*opts)
 
 
 if __name__ == "__main__":

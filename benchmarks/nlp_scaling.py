@@ -25,6 +25,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from benchmarks.options import parse_size_options
+
 SIZES = (100, 1000, 10_000)
 QUICK_SIZES = (100,)
 PROCESSES = (1, 2)
@@ -190,12 +192,10 @@ def run(
 
 
 def _cli() -> str:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.nlp_scaling", description=__doc__)
-    parser.add_argument("--quick", action="store_true", help=f"only {QUICK_SIZES} documents")
-    parser.add_argument("--sizes", type=int, nargs="+", help="document counts instead")
-    parser.add_argument("--budget-s", type=float, default=BUDGET_S, help="skip sizes beyond it")
-    args = parser.parse_args()
-    return run(args.quick, tuple(args.sizes) if args.sizes else None, args.budget_s)
+    opts = parse_size_options(
+        "python -m benchmarks.nlp_scaling", __doc__, "documents", QUICK_SIZES, BUDGET_S
+    )
+    return run(*opts)
 
 
 if __name__ == "__main__":

@@ -95,15 +95,20 @@ def test_new_nlp_version_replaces_sentences(db_path: Path, run_dir: Path) -> Non
     )
 
 
-def test_reprocess_file_for_stored_articles(db_path: Path, run_dir: Path, tmp_path: Path) -> None:
-    """A sentences file about stored articles replaces just those articles' sentences."""
-    load_run(db_path, run_dir, nlp_version="v1")
+def _relabel_one_article(db_path: Path, run_dir: Path, tmp_path: Path, nlp_version: str) -> None:
+    """Load a later run that re-annotates one stored article (a000000000000005) only."""
     other = tmp_path / "re" / "2023-07-25"
     other.mkdir(parents=True)
     (other / "articles.jsonl").write_text("")
     a5 = [s for s in read_jsonl(run_dir / "sentences.jsonl") if s["id"] == "a000000000000005"]
     write_jsonl(other / "sentences.jsonl", a5)
-    load_run(db_path, other, nlp_version="v2")
+    load_run(db_path, other, nlp_version=nlp_version)
+
+
+def test_reprocess_file_for_stored_articles(db_path: Path, run_dir: Path, tmp_path: Path) -> None:
+    """A sentences file about stored articles replaces just those articles' sentences."""
+    load_run(db_path, run_dir, nlp_version="v1")
+    _relabel_one_article(db_path, run_dir, tmp_path, nlp_version="v2")
     rows = run_sql(db_path, "select nlp_version, count(*) from sentences group by all order by 1")[
         1
     ]
@@ -276,11 +281,6 @@ def test_history_stays_in_the_views_after_an_nlp_upgrade(
     """A day labelled by a newer NLP version must not hide the days an older one labelled."""
     load_run(db_path, run_dir, nlp_version="v1")
     before = count(db_path, "select count(*) from v_sentences")
-    other = tmp_path / "re" / "2023-07-25"
-    other.mkdir(parents=True)
-    (other / "articles.jsonl").write_text("")
-    a5 = [s for s in read_jsonl(run_dir / "sentences.jsonl") if s["id"] == "a000000000000005"]
-    write_jsonl(other / "sentences.jsonl", a5)
-    load_run(db_path, other, nlp_version="v2")
+    _relabel_one_article(db_path, run_dir, tmp_path, nlp_version="v2")
     assert count(db_path, "select count(*) from v_sentences") == before
     assert count(db_path, "select count(*) from v_tone_daily") > 0
