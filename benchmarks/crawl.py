@@ -66,7 +66,7 @@ BUDGET_S = 1200
 SERVER_THREADS = 16  # as many parallel connections as the crawlers' CONCURRENT_REQUESTS
 DAY1, DAY2 = "2026-01-01", "2026-01-02"
 WARM_MODULES = ("crawlers.run", "crawlers.spiders.news", "tablewatch.cli", "benchmarks.bare_spider",
-                "tablewatch.demosite.__main__", "warehouse.load")  # fmt: skip
+                "demosite.__main__", "warehouse.load")  # fmt: skip
 _SM = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 
 
@@ -179,12 +179,12 @@ class Site:
 
 @contextmanager
 def serve(n: int, workdir: Path) -> Iterator[Site]:
-    """``python -m tablewatch.demosite --generated n`` until the block ends."""
+    """``python -m demosite --generated n`` until the block ends."""
     plain = workdir / "site-sources.yaml"
     cmd = [
         sys.executable,
         "-m",
-        "tablewatch.demosite",
+        "demosite",
         "--generated",
         str(n),
         "--sources",

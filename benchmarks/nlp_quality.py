@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tablewatch.labels import SIGNALS, TONES
+from kernel.labels import SIGNALS, TONES
 
 DEV_DIR = Path(__file__).resolve().parents[1] / ".." / "shared" / "dev-corpus"
 #: our own held-out sentences (written by the team, never copied from any article); see run()

@@ -2,7 +2,7 @@
 against bare ``en_core_web_sm`` on the same texts.
 
 Documents are the generated demo site's articles (deterministic, original text from
-tablewatch/demosite/generated_text.yaml, nothing from ../shared), written as an annotate input
+demosite/generated_text.yaml, nothing from ../shared), written as an annotate input
 file. Each measurement runs in a fresh child process (``python -m benchmarks.nlp_scaling --child
 ...``) so one run's caches, worker processes and memory cannot help or hurt the next:
 
@@ -38,8 +38,8 @@ BUDGET_S = 2400
 
 def documents(n: int) -> list[dict[str, Any]]:
     """``n`` annotate input records: the generated site's articles, body paragraphs as text."""
-    from tablewatch.demosite.generated import GeneratedCatalog
-    from tablewatch.demosite.outlets import load_outlets
+    from demosite.generated import GeneratedCatalog
+    from demosite.outlets import load_outlets
 
     catalog = GeneratedCatalog(n, load_outlets())
     return [

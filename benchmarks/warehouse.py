@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from tablewatch import labels
+from kernel import labels
 from warehouse.db import connect_read, connect_write, publish_snapshot
 from warehouse.load import load_run
 

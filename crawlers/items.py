@@ -5,11 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-RECORD_FIELDS = (
-    "article_id", "url", "canonical_url", "source", "status", "reason", "duplicate_of",
-    "title", "authors", "published", "published_source", "modified", "language", "body",
-    "body_hash", "simhash", "negotiations", "raw_path", "http_status", "fetched_at", "crawl_day",
-)  # fmt: skip
+from kernel.records import ARTICLE_FIELDS
+
+RECORD_FIELDS = ARTICLE_FIELDS
 
 
 @dataclass

@@ -21,8 +21,8 @@ from crawlers.rawstore import RunArchive
 from crawlers.relevance import RelevanceGate
 from crawlers.state import load_passage_history
 from crawlers.urls import article_id, canonicalize
-from tablewatch.config import load_watchlist
-from tablewatch.errors import ConfigError
+from kernel.errors import ConfigError
+from kernel.watchlist import load_watchlist
 
 if TYPE_CHECKING:
     from typing import Self

@@ -29,7 +29,7 @@ from typing import Any, BinaryIO
 from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 
-from tablewatch.errors import TablewatchError
+from kernel.errors import TablewatchError
 
 # The stored body is the one Scrapy decoded; headers that describe the wire encoding would make
 # WARC readers decode it a second time.

@@ -22,11 +22,13 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from tablewatch.config import load_crawl_settings, load_sources, load_watchlist
-from tablewatch.errors import TablewatchError
-from tablewatch.labels import STATUSES
-
-REPO_DIR = Path(__file__).resolve().parent.parent
+from crawlers.sources import load_crawl_settings, load_sources
+from kernel.days import parse_day
+from kernel.errors import TablewatchError
+from kernel.labels import STATUSES
+from kernel.paths import REPO_DIR, RunFolder
+from kernel.records import CrawlCounts, CrawlStats, SourceScope
+from kernel.watchlist import load_watchlist
 
 
 @dataclass(frozen=True)
@@ -46,14 +48,6 @@ class CrawlResult:
         return {**asdict(self), "run_dir": str(self.run_dir)}
 
 
-def _check_day(day: str) -> str:
-    try:
-        dt.date.fromisoformat(day)
-    except (TypeError, ValueError):
-        raise TablewatchError(f"day must be YYYY-MM-DD, got {day!r}") from None
-    return day
-
-
 def crawl(
     sources_path: Path,
     run_dir: Path,
@@ -65,7 +59,7 @@ def crawl(
 ) -> CrawlResult:
     """Crawl every source once for logical date ``day``; raises TablewatchError on bad config or
     a crashed child (with the log's last line and its path)."""
-    _check_day(day)
+    day = parse_day(day)
     # Validate config here too, so a typo is a one-line error, not a child's traceback.
     load_sources(sources_path)
     load_watchlist(watchlist_path)
@@ -123,7 +117,7 @@ def _run_child(
         cmd += ["--watchlist", str(Path(watchlist_path).resolve())]
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO_DIR), env.get("PYTHONPATH")) if p)
-    log_path = run_dir / "crawl.log"
+    log_path = RunFolder(run_dir).crawl_log
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env)
         try:
@@ -151,20 +145,15 @@ def _last_line(path: Path) -> str:
 
 def read_result(run_dir: Path) -> CrawlResult:
     """Counts of a finished crawl, from its crawl_stats.json."""
-    path = Path(run_dir) / "crawl_stats.json"
-    try:
-        stats = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise TablewatchError(f"cannot read crawl stats {path}: {exc}") from None
-    counts = stats["counts"]
+    counts = CrawlStats.read(RunFolder(Path(run_dir)).crawl_stats).counts
     return CrawlResult(
-        fetched=counts["fetched"],
-        relevant=counts["relevant"],
-        skipped=counts["skipped"],
-        duplicate=counts["duplicate"],
-        failed=counts["failed"],
-        requests=counts["requests"],
-        elapsed_s=counts["elapsed_s"],
+        fetched=counts.fetched,
+        relevant=counts.relevant,
+        skipped=counts.skipped,
+        duplicate=counts.duplicate,
+        failed=counts.failed,
+        requests=counts.requests,
+        elapsed_s=counts.elapsed_s,
         run_dir=Path(run_dir),
     )
 
@@ -205,34 +194,40 @@ def _jsonable(value: Any) -> Any:
     return str(value)
 
 
-def write_stats(run_dir: Path, stats: dict[str, Any], elapsed_s: float) -> dict[str, Any]:
+def write_stats(
+    args: argparse.Namespace, stats: dict[str, Any], started_at: dt.datetime, elapsed_s: float
+) -> CrawlStats:
     per_status = {s: int(stats.get(f"tablewatch/status/{s}", 0)) for s in STATUSES}
-    counts = {
-        "fetched": int(stats.get("tablewatch/article_responses", 0)),
+    counts = CrawlCounts(
+        fetched=int(stats.get("tablewatch/article_responses", 0)),
         **per_status,
-        "items": sum(per_status.values()),
-        "requests": int(stats.get("downloader/request_count", 0)),
-        "listings": int(stats.get("tablewatch/listings", 0)),
-        # listed with a publication date outside every watched window: never requested
-        "out_of_window": int(stats.get("tablewatch/listing_out_of_window", 0)),
-        "already_stored": int(stats.get("tablewatch/link_already_stored", 0)),
-        "elapsed_s": round(elapsed_s, 3),
-    }
-    listing_errors = {
-        k.split("/", 2)[2]: v
-        for k, v in stats.items()
-        if k.startswith("tablewatch/listing_errors/")
-    }
-    scrapy_stats = {
-        k: _jsonable(v)
-        for k, v in sorted(stats.items())
-        if not k.startswith("tablewatch/listing_errors/")
-    }
-    out = {"counts": counts, "listing_errors": listing_errors, "scrapy": scrapy_stats}
-    path = run_dir / "crawl_stats.json"
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(out, indent=1, sort_keys=True), encoding="utf-8")
-    os.replace(tmp, path)
+        items=sum(per_status.values()),
+        requests=int(stats.get("downloader/request_count", 0)),
+        listings=int(stats.get("tablewatch/listings", 0)),
+        out_of_window=int(stats.get("tablewatch/listing_out_of_window", 0)),
+        already_stored=int(stats.get("tablewatch/link_already_stored", 0)),
+        elapsed_s=round(elapsed_s, 3),
+    )
+    errors_prefix = "tablewatch/listing_errors/"
+    out = CrawlStats(
+        day=args.day,
+        started_at=started_at.isoformat(),
+        finished_at=dt.datetime.now(dt.UTC).isoformat(),
+        sources_file=args.sources,
+        sources=[
+            SourceScope(src.name, list(src.allowed_domains)) for src in load_sources(args.sources)
+        ],
+        counts=counts,
+        listing_errors={
+            k.removeprefix(errors_prefix): str(v)
+            for k, v in stats.items()
+            if k.startswith(errors_prefix)
+        },
+        scrapy={
+            k: _jsonable(v) for k, v in sorted(stats.items()) if not k.startswith(errors_prefix)
+        },
+    )
+    out.write(RunFolder(Path(args.run_dir)).crawl_stats)
     return out
 
 
@@ -247,12 +242,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--settings-json", default="{}")
     args = parser.parse_args(argv)
     started = time.monotonic()
+    started_at = dt.datetime.now(dt.UTC)
     try:
         from scrapy.crawler import CrawlerProcess
 
         from crawlers.spiders.news import NewsSpider
 
-        _check_day(args.day)
+        args.day = parse_day(args.day)
         overrides = json.loads(args.settings_json)
         process = CrawlerProcess(build_settings(args, overrides))
         crawler = process.create_crawler(NewsSpider)
@@ -266,11 +262,11 @@ def main(argv: list[str] | None = None) -> int:
     except RuntimeError:  # the crawl never started: building the spider failed (logged above)
         stats = {}
     reason = stats.get("finish_reason")
-    if reason != "finished" or not (Path(args.run_dir) / "articles.jsonl").exists():
+    if reason != "finished" or not RunFolder(Path(args.run_dir)).articles.exists():
         print(f"error: crawl did not finish (finish_reason={reason})", file=sys.stderr)
         return 1
-    out = write_stats(Path(args.run_dir), stats, time.monotonic() - started)
-    print(json.dumps(out["counts"]))
+    out = write_stats(args, stats, started_at, time.monotonic() - started)
+    print(json.dumps(out.counts.to_dict()))
     return 0
 
 

@@ -17,8 +17,8 @@ from pathlib import Path
 import duckdb
 
 from crawlers.fingerprints import PassageIndex, PassageParams, SimhashIndex, passages
-from tablewatch.errors import TablewatchError
-from tablewatch.paths import Layout
+from kernel.errors import TablewatchError
+from kernel.paths import Layout
 
 log = logging.getLogger(__name__)
 SEEN_STATUSES = ("relevant", "skipped", "duplicate")

@@ -96,8 +96,7 @@ def resolve_db(params: Mapping[str, Any]) -> str:
     """Absolute path of the warehouse file (a relative default would depend on the worker's cwd)."""
     value = _setting(params, "db", DB_VARIABLE, DB_ENV)
     if value is None:
-        from tablewatch.config import REPO_DIR
-        from tablewatch.paths import DEFAULT_DB
+        from kernel.paths import DEFAULT_DB, REPO_DIR
 
         return str(REPO_DIR / DEFAULT_DB)
     return str(Path(value).expanduser().resolve())
@@ -106,7 +105,7 @@ def resolve_db(params: Mapping[str, Any]) -> str:
 def resolve_sources(params: Mapping[str, Any]) -> str:
     value = _setting(params, "sources", SOURCES_VARIABLE, SOURCES_ENV)
     if value is None:
-        from tablewatch.config import DEFAULT_SOURCES
+        from tablewatch.pipeline import DEFAULT_SOURCES
 
         return str(DEFAULT_SOURCES)
     return str(Path(value).expanduser().resolve())
@@ -181,7 +180,7 @@ def record_failure(context: Mapping[str, Any]) -> None:
     except Exception:
         log.exception("could not append to the tablewatch failure log")
     try:
-        from warehouse.alerts import notify_failure
+        from tablewatch.pipeline import notify_failure
 
         message = (
             f"Tablewatch {record['dag_id']}.{record['task_id']} failed for {record['day']} "

@@ -21,7 +21,7 @@ duplicate rows. XCom carries paths and counts only.
 Operators create the pool once:
 `airflow pools set tablewatch_duckdb_writer 1 "single DuckDB writer"`.
 A failed task appends a line to `<db stem>.failures.jsonl` next to the DB and calls
-`warehouse.alerts.notify_failure`.
+`alerts.notify_failure`.
 """
 
 from __future__ import annotations
@@ -64,12 +64,12 @@ def tablewatch_daily() -> None:
     @task
     def prepare() -> dict[str, Any]:
         """Resolve paths once so every later task (and its retries) works on the same files."""
-        from tablewatch.config import load_sources
+        from tablewatch.pipeline import source_names
 
         context = get_current_context()
         params = context["params"]
         sources = resolve_sources(params)
-        names = [s.name for s in load_sources(sources)]
+        names = source_names(sources)
         return {
             "db": resolve_db(params),
             "sources": sources,

@@ -64,15 +64,15 @@ def tablewatch_reprocess() -> None:
     @task
     def plan() -> list[dict[str, str]]:
         """The days of the range that have something to reprocess, as annotate's kwargs."""
-        from tablewatch.errors import TablewatchError
-        from tablewatch.paths import layout
-        from tablewatch.pipeline import ARTICLES_FILE, parse_day
+        from kernel.days import as_date
+        from kernel.errors import TablewatchError
+        from kernel.paths import layout
 
         params = get_current_context()["params"]
         if not params.get("date_from") or not params.get("date_to"):
             raise TablewatchError("tablewatch_reprocess needs the params date_from and date_to")
-        first = dt.date.fromisoformat(parse_day(params["date_from"]))
-        last = dt.date.fromisoformat(parse_day(params["date_to"]))
+        first = as_date(params["date_from"], "date_from")
+        last = as_date(params["date_to"], "date_to")
         if last < first:
             raise TablewatchError(f"date_to {last} is before date_from {first}")
         if (last - first).days >= MAX_DAYS:
@@ -82,7 +82,7 @@ def tablewatch_reprocess() -> None:
         days, missing = [], []
         for n in range((last - first).days + 1):
             day = (first + dt.timedelta(days=n)).isoformat()
-            (days if (lay.run_dir(day) / ARTICLES_FILE).exists() else missing).append(day)
+            (days if lay.run(day).articles.exists() else missing).append(day)
         if not days:
             raise TablewatchError(
                 f"no crawl output between {first} and {last} under {lay.root / 'runs'}"

@@ -16,7 +16,7 @@ __all__ = ["NLP_VERSION", "SEMVER", "CONFIG_DIR"]
 SEMVER = "0.1.0"
 PACKAGE_DIR = Path(__file__).resolve().parent
 CONFIG_DIR = PACKAGE_DIR / "config"
-WATCHLIST = PACKAGE_DIR.parent / "tablewatch" / "config" / "watchlist.yaml"
+WATCHLIST = PACKAGE_DIR.parent / "kernel" / "watchlist.yaml"
 
 
 def _labelling_files() -> list[Path]:

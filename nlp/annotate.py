@@ -21,8 +21,9 @@ from typing import Any
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from kernel.errors import TablewatchError
+from kernel.records import SENTENCE_FIELDS
 from nlp.extensions import SENTENCE_DEFAULTS, ensure_sentences, register_extensions
-from tablewatch.errors import TablewatchError
 
 log = logging.getLogger(__name__)
 
@@ -31,21 +32,7 @@ CHUNK_CHARS = 100_000
 #: below this share of English stop words (among >= MIN_WORDS words) a text is not English
 MIN_STOP_SHARE = 0.12
 MIN_WORDS = 20
-OUTPUT_KEYS = (
-    "id",
-    "sent_index",
-    "sentence",
-    "start",
-    "end",
-    "negotiation",
-    "issues",
-    "signal",
-    "tone",
-    "tone_score",
-    "parties",
-    "dates",
-    "evidence",
-)
+OUTPUT_KEYS = SENTENCE_FIELDS
 
 
 def parse_published(value: Any, where: str = "", warn: bool = True) -> dt.date | None:

@@ -15,7 +15,7 @@ from pathlib import Path
 import spacy
 from spacy.language import Language
 
-from tablewatch.errors import TablewatchError
+from kernel.errors import TablewatchError
 
 log = logging.getLogger(__name__)
 

@@ -9,9 +9,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from kernel.config import read_yaml, str_list
+from kernel.errors import ConfigError
 from nlp import CONFIG_DIR
-from tablewatch.config import _read_yaml
-from tablewatch.errors import ConfigError
+
+__all__ = ["load_rules", "rules_path", "str_list"]
 
 
 def rules_path(path: str | Path | None, default_name: str) -> Path:
@@ -22,18 +24,8 @@ def rules_path(path: str | Path | None, default_name: str) -> Path:
 def load_rules(path: str | Path | None, default_name: str) -> dict[str, Any]:
     """Read one rule file; it must be a YAML mapping."""
     resolved = rules_path(path, default_name)
-    data = _read_yaml(resolved)
+    data = read_yaml(resolved)
     if not isinstance(data, dict):
         raise ConfigError(f"{resolved}: expected a YAML mapping at the top level")
     return data
 
-
-def str_list(value: Any, what: str) -> list[str]:
-    """A list of non-empty strings (a single string is accepted as a one-item list)."""
-    if value is None:
-        return []
-    if isinstance(value, str):
-        value = [value]
-    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-        raise ConfigError(f"{what} must be a list of non-empty strings")
-    return [v.strip() for v in value]

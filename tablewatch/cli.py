@@ -18,8 +18,8 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
-from tablewatch.errors import TablewatchError
-from tablewatch.paths import DEFAULT_DB
+from kernel.errors import TablewatchError
+from kernel.paths import DEFAULT_DB
 
 app = typer.Typer(
     help="Tablewatch: negotiation news monitor (crawl -> annotate -> load -> alerts -> report).",

@@ -16,8 +16,8 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from kernel.paths import layout
 from tablewatch import pipeline
-from tablewatch.paths import layout
 
 log = logging.getLogger("tablewatch")
 
@@ -44,7 +44,7 @@ def _story_days(db: Path) -> list[str]:
 
 def run_demo(db: str | Path, fresh: bool = True, console: Console | None = None) -> dict[str, Any]:
     """Serve the demo site, crawl -> annotate -> load -> alerts -> report, print the summary."""
-    from tablewatch.demosite import DemoSite
+    from demosite import DemoSite
 
     console = console or Console()
     db = Path(db)

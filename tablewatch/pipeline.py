@@ -11,34 +11,38 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import os
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from tablewatch.errors import TablewatchError
-from tablewatch.paths import layout
+from crawlers.sources import DEFAULT_SOURCES
+from kernel.days import parse_day
+from kernel.errors import TablewatchError
+from kernel.files import atomic_write, iter_jsonl
+from kernel.paths import RunFolder, layout
+
+__all__ = [
+    "DEFAULT_SOURCES",
+    "alerts_stage",
+    "annotate_stage",
+    "crawl_stage",
+    "load_stage",
+    "notify_failure",
+    "parse_day",
+    "reextract_stage",
+    "source_names",
+    "report_stage",
+    "run_day",
+]
 
 log = logging.getLogger("tablewatch")
 
-ARTICLES_FILE = "articles.jsonl"
-ANNOTATE_INPUT_FILE = "annotate_input.jsonl"
-SENTENCES_FILE = "sentences.jsonl"
 
+def source_names(sources: str | Path | None = None) -> list[str]:
+    """The names of the sources a crawl would visit (checks the file on the way)."""
+    from crawlers.sources import load_sources
 
-def parse_day(day: str | dt.date | None) -> str:
-    """Normalise a logical date to ``YYYY-MM-DD``; ``None`` means today (UTC)."""
-    if day is None:
-        return dt.datetime.now(dt.UTC).date().isoformat()
-    if isinstance(day, dt.datetime):
-        return day.date().isoformat()
-    if isinstance(day, dt.date):
-        return day.isoformat()
-    try:
-        return dt.date.fromisoformat(str(day)).isoformat()
-    except ValueError:
-        raise TablewatchError(f"not a date (expected YYYY-MM-DD): {day!r}") from None
+    return [src.name for src in load_sources(sources)]
 
 
 def _timed(summary: dict[str, Any], started: float) -> dict[str, Any]:
@@ -55,7 +59,7 @@ def crawl_stage(
 ) -> dict[str, Any]:
     """Crawl every source into the day's run folder and the raw archive (Scrapy in a child process)."""
     from crawlers.run import crawl
-    from tablewatch.config import DEFAULT_SOURCES, load_crawl_settings, load_sources
+    from crawlers.sources import load_crawl_settings, load_sources
 
     started = time.perf_counter()
     day = parse_day(day)
@@ -63,7 +67,8 @@ def crawl_stage(
     sources_path = Path(sources) if sources else DEFAULT_SOURCES
     load_sources(sources_path)  # fail fast, with the config error, before a child process starts
     settings = {**load_crawl_settings(sources_path), **(settings or {})}
-    run_dir = lay.run_dir(day)
+    run = lay.run(day)
+    run_dir = run.path
     run_dir.mkdir(parents=True, exist_ok=True)
     result = crawl(
         sources_path=sources_path,
@@ -74,30 +79,18 @@ def crawl_stage(
         watchlist_path=Path(watchlist) if watchlist else None,
         settings=settings,
     )
-    _drop_annotations(run_dir)
+    _drop_annotations(run)
     summary = _as_dict(result)
     summary.update(day=day, run_dir=str(run_dir))
     log.info("crawl %s: %s", day, _counts(summary))
     return _timed(summary, started)
 
 
-def _iter_jsonl(path: Path) -> Iterator[dict[str, Any]]:
-    with path.open(encoding="utf-8") as fh:
-        for n, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                yield json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise TablewatchError(f"{path}:{n}: not valid JSON ({exc.msg})") from None
-
-
 def write_annotate_input(articles_path: Path, out_path: Path) -> int:
     """Turn the crawl's relevant articles into the annotate contract's input lines."""
-    tmp = out_path.with_suffix(out_path.suffix + ".tmp")
     n = 0
-    with tmp.open("w", encoding="utf-8") as out:
-        for rec in _iter_jsonl(articles_path):
+    with atomic_write(out_path) as out:
+        for rec in iter_jsonl(articles_path):
             if rec.get("status") != "relevant" or not (rec.get("body") or "").strip():
                 continue
             doc = {
@@ -108,70 +101,31 @@ def write_annotate_input(articles_path: Path, out_path: Path) -> int:
             }
             out.write(json.dumps(doc, ensure_ascii=False) + "\n")
             n += 1
-    os.replace(tmp, out_path)
     return n
 
 
-def _drop_annotations(run_dir: Path) -> None:
+def _drop_annotations(run: RunFolder) -> None:
     """New article texts make the day's sentences stale: their offsets point into old bodies.
     Removing them means a load before the next annotate cannot pair old labels with new text."""
-    for name in (ANNOTATE_INPUT_FILE, SENTENCES_FILE):
-        (run_dir / name).unlink(missing_ok=True)
+    for path in run.annotations():
+        path.unlink(missing_ok=True)
 
 
 def reextract_stage(db: str | Path, day: str | dt.date | None = None) -> dict[str, Any]:
-    """Re-run extraction on the day's archived pages, without fetching anything.
-
-    After an extraction fix, history can be rebuilt from the raw archive: titles, dates and bodies
-    of the day's relevant articles are extracted again from the stored HTML; statuses, URLs and
-    dedupe decisions stay as the crawl made them. Annotate and load then pick up the new bodies.
-    """
-    from crawlers.extraction_workers import analyse_page
-    from crawlers.rawstore import read_page
+    """Re-run extraction on the day's archived pages (crawlers.reextract), then drop the day's
+    now stale annotations so annotate and load pick up the new bodies."""
+    from crawlers.reextract import reextract_run
 
     started = time.perf_counter()
     day = parse_day(day)
     lay = layout(db)
-    articles = lay.run_dir(day) / ARTICLES_FILE
-    if not articles.exists():
-        raise TablewatchError(f"no crawl output for {day} ({articles}): nothing to re-extract")
-    tmp = articles.with_suffix(".jsonl.tmp")
-    redone = missing = 0
-    with tmp.open("w", encoding="utf-8") as out:
-        for rec in _iter_jsonl(articles):
-            if rec.get("status") == "relevant" and rec.get("raw_path"):
-                try:
-                    html, content_type = read_page(lay.root, rec["raw_path"])
-                except TablewatchError:
-                    missing += 1
-                else:
-                    # as the crawl did it: decoded with the charset the server sent
-                    fresh = analyse_page(html, content_type, rec.get("url"), rec.get("source"))
-                    if fresh.get("body"):
-                        for key in (
-                            "title",
-                            "authors",
-                            "published",
-                            "published_source",
-                            "modified",
-                            "language",
-                            "body",
-                            "body_hash",
-                            "simhash",
-                        ):
-                            rec[key] = fresh.get(key, rec.get(key))
-                        redone += 1
-            out.write(json.dumps(rec, ensure_ascii=False) + "\n")
-    if tmp.read_bytes() == articles.read_bytes():
-        tmp.unlink()  # same extraction, same file: leave it (and its timestamp) alone
-    else:
-        os.replace(tmp, articles)
-        _drop_annotations(lay.run_dir(day))
-    if missing:
-        log.warning(
-            "re-extract %s: %d archived pages missing; their previous text is kept", day, missing
-        )
-    return _timed({"day": day, "reextracted": redone, "missing_raw": missing}, started)
+    run = lay.run(day)
+    done = reextract_run(lay.root, run)
+    if done.changed:
+        _drop_annotations(run)
+    return _timed(
+        {"day": day, "reextracted": done.reextracted, "missing_raw": done.missing_raw}, started
+    )
 
 
 def annotate_stage(
@@ -182,48 +136,51 @@ def annotate_stage(
     batch_size: int = 32,
 ) -> dict[str, Any]:
     """Label every sentence of the day's relevant articles with the current NLP version."""
+    from kernel.records import AnnotateStats
     from nlp import NLP_VERSION
     from nlp.annotate import annotate_file
 
     started = time.perf_counter()
     day = parse_day(day)
-    run_dir = layout(db).run_dir(day)
-    articles = run_dir / ARTICLES_FILE
-    if not articles.exists():
+    run = layout(db).run(day)
+    if not run.articles.exists():
         raise TablewatchError(
-            f"no crawl output for {day} ({articles}): run `tablewatch crawl` first"
+            f"no crawl output for {day} ({run.articles}): run `tablewatch crawl` first"
         )
-    docs_path = run_dir / ANNOTATE_INPUT_FILE
-    documents = write_annotate_input(articles, docs_path)
-    out = run_dir / SENTENCES_FILE
+    run.annotate_stats.unlink(missing_ok=True)  # until the new sentences are whole
+    documents = write_annotate_input(run.articles, run.annotate_input)
     sentences = annotate_file(
-        docs_path, out, batch_size=batch_size, n_process=n_process, progress=progress
+        run.annotate_input,
+        run.sentences,
+        batch_size=batch_size,
+        n_process=n_process,
+        progress=progress,
     )
-    summary = {
-        "day": day,
-        "documents": documents,
-        "sentences": sentences,
-        "nlp_version": NLP_VERSION,
-    }
+    stats = AnnotateStats(
+        day=day, nlp_version=NLP_VERSION, documents=documents, sentences=sentences
+    )
+    stats.write(run.annotate_stats)
+    summary = stats.to_dict()
     log.info("annotate %s: %d documents, %d sentences", day, documents, sentences)
     return _timed(summary, started)
 
 
 def load_stage(db: str | Path, day: str | dt.date | None = None) -> dict[str, Any]:
     """Load the day's run folder into the warehouse in one transaction (replacing a previous load)."""
-    from nlp import NLP_VERSION
     from warehouse.load import load_run
 
     started = time.perf_counter()
     day = parse_day(day)
-    run_dir = layout(db).run_dir(day)
-    if not (run_dir / ARTICLES_FILE).exists():
-        raise TablewatchError(f"nothing to load for {day}: {run_dir / ARTICLES_FILE} is missing")
-    if not (run_dir / SENTENCES_FILE).exists():
+    run = layout(db).run(day)
+    if not run.articles.exists():
+        raise TablewatchError(f"nothing to load for {day}: {run.articles} is missing")
+    if not run.sentences.exists():
         log.warning(
-            "load %s: no %s, loading articles only (run `tablewatch annotate`)", day, SENTENCES_FILE
+            "load %s: no %s, loading articles only (run `tablewatch annotate`)",
+            day,
+            run.sentences.name,
         )
-    result = load_run(layout(db).db, run_dir, nlp_version=NLP_VERSION)
+    result = load_run(layout(db).db, run.path)
     summary = _as_dict(result)
     summary["day"] = day
     log.info("load %s: %s", day, _counts(summary))
@@ -240,7 +197,7 @@ def alerts_stage(
 ) -> dict[str, Any]:
     """Detect (and unless dry_run, store and deliver) the alerts as of ``day`` (or of every day
     from ``since`` to ``day``, for a backfill)."""
-    from warehouse.alerts import format_alert, run_alerts
+    from alerts import format_alert, run_alerts
 
     started = time.perf_counter()
     day = parse_day(day)
@@ -253,6 +210,13 @@ def alerts_stage(
     return _timed(summary, started)
 
 
+def notify_failure(message: str) -> None:
+    """Send an operational failure (a failed task) to the alert channels; never raises."""
+    from alerts import notify_failure as send
+
+    send(message)
+
+
 def report_stage(
     db: str | Path,
     day: str | dt.date | None = None,
@@ -262,7 +226,7 @@ def report_stage(
     date_to: str | None = None,
 ) -> dict[str, Any]:
     """Write the HTML report of the warehouse (all negotiations unless one is named)."""
-    from tablewatch.report import build_report
+    from report import build_report
 
     started = time.perf_counter()
     day = parse_day(day)

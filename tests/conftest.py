@@ -24,8 +24,8 @@ import pytest  # noqa: E402
 @pytest.fixture(scope="session")
 def demo_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A warehouse built by the real CLI from the demo site served on 127.0.0.1 (built once)."""
-    from tablewatch.demosite import DemoSite
-    from tests.helpers import DEMO_DAY, tw
+    from demosite import DemoSite
+    from tests.support.cli import DEMO_DAY, tw
 
     root = tmp_path_factory.mktemp("demo-warehouse")
     db = root / "tw.duckdb"

@@ -23,8 +23,8 @@ from typing import Any
 import duckdb
 import yaml
 
-from tablewatch.errors import TablewatchError
-from tablewatch.paths import layout
+from kernel.errors import TablewatchError
+from kernel.paths import layout
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 MIGRATIONS_DIR = PACKAGE_DIR / "migrations"

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import duckdb
 
-from tablewatch.errors import TablewatchError
+from kernel.errors import TablewatchError
 from warehouse.db import connect_read, connect_write, schema_version
 
 MANIFEST = "manifest.json"

@@ -18,14 +18,13 @@ from typing import Any
 
 import duckdb
 
-from tablewatch.errors import ConfigError, TablewatchError
+from kernel.days import parse_day
+from kernel.errors import TablewatchError
+from kernel.paths import RunFolder
+from kernel.records import AnnotateStats, CrawlStats
 from warehouse import staging
 from warehouse.db import connect_write, utc_now
 
-ARTICLES_FILE = "articles.jsonl"
-SENTENCES_FILE = "sentences.jsonl"
-FEED_STATE_FILE = "feed_state.jsonl"
-CRAWL_STATS_FILE = "crawl_stats.json"
 # Test hook: path of a marker file. The load touches it just before COMMIT and then sleeps, so a
 # test can kill the process while the transaction is open and check that nothing was written.
 PAUSE_ENV = "TABLEWATCH_TEST_LOAD_PAUSE"
@@ -56,85 +55,40 @@ class LoadResult:
     db: str
 
 
-def default_nlp_version() -> str:
-    """The installed NLP version; 'unknown' only when the nlp package does not declare one."""
-    try:
-        from nlp import NLP_VERSION
-    except ImportError:
-        return "unknown"
-    return str(NLP_VERSION)
-
-
 def _run_day(run_dir: Path) -> str:
-    try:
-        return dt.date.fromisoformat(run_dir.name).isoformat()
-    except ValueError:
-        raise TablewatchError(
-            f"run folder name must be its day YYYY-MM-DD (runs/<day>/), got {run_dir}"
-        ) from None
+    return parse_day(run_dir.name, what=f"run folder name (runs/<day>/) of {run_dir}")
 
 
-def _utc(value: Any) -> dt.datetime | None:
-    if value in (None, ""):
-        return None
-    try:
-        if isinstance(value, int | float):
-            return dt.datetime.fromtimestamp(value, dt.UTC).replace(tzinfo=None)
-        parsed = dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except (ValueError, OverflowError, OSError):
-        return None
+def _utc(value: str) -> dt.datetime:
+    parsed = dt.datetime.fromisoformat(value)
     if parsed.tzinfo is not None:
         parsed = parsed.astimezone(dt.UTC).replace(tzinfo=None)
     return parsed
 
 
-def _pick(stats: dict[str, Any], *keys: str) -> Any:
-    """First of ``keys`` found at the top level or in a nested dict of the crawl stats."""
-    scopes = [stats] + [v for v in stats.values() if isinstance(v, dict)]
-    for key in keys:
-        for scope in scopes:
-            if scope.get(key) is not None:
-                return scope[key]
-    return None
-
-
-def _crawl_stats(path: Path) -> dict[str, Any]:
-    """Best-effort crawl metadata; the whole file is kept as JSON either way."""
-    if not path.exists():
-        return {"stats": None}
-    try:
-        stats = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise TablewatchError(f"{path}: not valid JSON ({exc})") from None
-    if not isinstance(stats, dict):
-        raise TablewatchError(f"{path}: expected a JSON object")
-    elapsed = _pick(stats, "elapsed_seconds", "elapsed_s", "elapsed_time_seconds", "elapsed")
-    requests = _pick(stats, "requests", "downloader/request_count", "request_count")
-    sources_file = _pick(stats, "sources_file", "sources_path", "sources")
+def _crawl_meta(run: RunFolder) -> dict[str, Any]:
+    """The crawl_runs columns from crawl_stats.json; a run folder without one loads with nulls."""
+    if not run.crawl_stats.exists():
+        return {"stats": None, "sources": []}
+    stats = CrawlStats.read(run.crawl_stats)
     return {
-        "stats": json.dumps(stats, ensure_ascii=False, default=str),
-        "sources_file": sources_file if isinstance(sources_file, str) else None,
-        "started_at": _utc(_pick(stats, "started_at", "start_time")),
-        "finished_at": _utc(_pick(stats, "finished_at", "finish_time")),
-        "elapsed_seconds": float(elapsed) if isinstance(elapsed, int | float) else None,
-        "requests": int(requests) if isinstance(requests, int | float) else None,
+        "stats": json.dumps(stats.to_dict(), ensure_ascii=False),
+        "sources_file": stats.sources_file,
+        "sources": stats.sources,
+        "started_at": _utc(stats.started_at),
+        "finished_at": _utc(stats.finished_at),
+        "elapsed_seconds": float(stats.counts.elapsed_s),
+        "requests": stats.counts.requests,
     }
 
 
-def _source_domains(sources_file: str | None) -> tuple[list[str], list[list[str]]]:
-    """Allowed domains per source from the sources file named by the crawl, when it is readable."""
-    names: list[str] = []
-    domains: list[list[str]] = []
-    if sources_file:
-        from tablewatch.config import load_sources
-
-        try:
-            for src in load_sources(sources_file):
-                names.append(src.name)
-                domains.append(list(src.allowed_domains))
-        except ConfigError:
-            pass  # the file moved or changed since the crawl: the domains stay as stored
-    return names, domains
+def _nlp_version(run: RunFolder) -> str:
+    """The version that labelled the day's sentences, as the annotate stage recorded it."""
+    if not run.annotate_stats.exists():
+        raise TablewatchError(
+            f"{run.sentences} has no {run.annotate_stats.name} beside it: re-run `tablewatch annotate`"
+        )
+    return AnnotateStats.read(run.annotate_stats).nlp_version
 
 
 def _apply_articles(con: duckdb.DuckDBPyConnection) -> None:
@@ -306,7 +260,8 @@ def _apply_run(
     sentences: int,
     nlp_version: str | None,
 ) -> None:
-    names, domains = _source_domains(meta.get("sources_file"))
+    names = [src.name for src in meta["sources"]]
+    domains = [list(src.allowed_domains) for src in meta["sources"]]
     con.execute(
         """
         create or replace temp table stage_source_domains as
@@ -375,18 +330,20 @@ def load_run(
 ) -> LoadResult:
     """Load ``runs/<day>/`` (articles, sentences if annotated, feed state, crawl stats) atomically.
 
-    ``nlp_version`` defaults to the installed ``nlp.NLP_VERSION``; it labels every sentence row.
+    ``nlp_version`` labels every sentence row; by default it is the one the annotate stage wrote
+    into ``annotate_stats.json``, so the warehouse never asks the NLP package which version it is.
     """
     run_dir = Path(run_dir)
     day = _run_day(run_dir)
-    articles_path = run_dir / ARTICLES_FILE
+    run = RunFolder(run_dir)
+    articles_path = run.articles
     if not articles_path.is_file():
         raise TablewatchError(f"nothing to load: {articles_path} is missing (run the crawl first)")
-    sentences_path = run_dir / SENTENCES_FILE
-    feed_path = run_dir / FEED_STATE_FILE
+    sentences_path = run.sentences
+    feed_path = run.feed_state
     have_sentences = sentences_path.is_file()
-    version = nlp_version or default_nlp_version()
-    meta = _crawl_stats(run_dir / CRAWL_STATS_FILE)
+    version = (nlp_version or _nlp_version(run)) if have_sentences else None
+    meta = _crawl_meta(run)
     with connect_write(db_path) as con:
         con.execute("begin transaction")
         try:

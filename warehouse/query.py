@@ -15,7 +15,7 @@ from typing import Any
 
 import duckdb
 
-from tablewatch.errors import TablewatchError
+from kernel.errors import TablewatchError
 from warehouse.db import connect_read
 
 FORMATS = ("table", "csv", "json", "parquet")

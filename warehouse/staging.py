@@ -11,8 +11,8 @@ from pathlib import Path
 
 import duckdb
 
-from tablewatch.errors import TablewatchError
-from tablewatch.labels import DATE_TYPES, ISSUES, PARTIES, SIGNALS, STATUSES, TONES
+from kernel.errors import TablewatchError
+from kernel.labels import DATE_TYPES, ISSUES, PARTIES, SIGNALS, STATUSES, TONES
 
 ARTICLE_COLUMNS = {
     "article_id": "VARCHAR",

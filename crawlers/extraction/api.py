@@ -15,7 +15,7 @@ from crawlers.extraction import dates, metadata
 from crawlers.extraction.body import extract_body
 from crawlers.extraction.encoding import decode_html
 from crawlers.extraction.rules import load_rules
-from tablewatch.errors import TablewatchError
+from kernel.errors import TablewatchError
 
 EMPTY: dict[str, Any] = {
     "title": None,

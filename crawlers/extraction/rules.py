@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from tablewatch.errors import ConfigError
+from kernel.errors import ConfigError
 
 DEFAULT_RULES = Path(__file__).resolve().parents[1] / "extraction_rules.yaml"
 

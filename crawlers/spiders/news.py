@@ -23,10 +23,11 @@ from crawlers.extraction.encoding import decode_html
 from crawlers.extraction_workers import ExtractionFailed, ExtractionWorkers
 from crawlers.failures import failure_reason
 from crawlers.items import ArticleItem, FeedStateItem
+from crawlers.sources import Source, load_sources
 from crawlers.state import load_state
 from crawlers.urls import article_id, canonicalize, host_allowed
-from tablewatch.config import Source, load_sources, load_watchlist
-from tablewatch.errors import ConfigError
+from kernel.errors import ConfigError
+from kernel.watchlist import load_watchlist
 
 log = logging.getLogger(__name__)
 _HTML_TYPES = ("text/html", "application/xhtml", "text/plain", "application/xml", "text/xml")

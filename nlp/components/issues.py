@@ -15,10 +15,10 @@ from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
+from kernel.errors import ConfigError
+from kernel.labels import ISSUES
 from nlp.extensions import RecordLocator, add_evidence, register_extensions
 from nlp.rules import load_rules, str_list
-from tablewatch.errors import ConfigError
-from tablewatch.labels import ISSUES
 
 DEFAULT_RULES = "taxonomy.yaml"
 EXCLUDE_PREFIX = "exclude:"

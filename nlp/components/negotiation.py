@@ -20,10 +20,10 @@ from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
 
+from kernel.watchlist import Negotiation, load_watchlist
 from nlp.components.dates import PENDING_KEY
 from nlp.components.parties import UNIONS, UNRESOLVED_KEY
 from nlp.extensions import RecordLocator, add_evidence, register_extensions
-from tablewatch.config import Negotiation, load_watchlist
 
 ALIAS_WEIGHT = 2.0
 UNION_WEIGHT = 1.5

@@ -20,10 +20,10 @@ from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
 from spacy.util import filter_spans
 
+from kernel.errors import ConfigError
+from kernel.labels import PARTIES
 from nlp.extensions import RecordLocator, add_evidence, register_extensions
 from nlp.rules import load_rules, str_list
-from tablewatch.errors import ConfigError
-from tablewatch.labels import PARTIES
 
 DEFAULT_RULES = "parties.yaml"
 UNIONS = ("sag_aftra", "wga", "dga", "iatse", "teamsters", "uaw", "ila", "iam")

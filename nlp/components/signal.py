@@ -27,10 +27,10 @@ from spacy.language import Language
 from spacy.matcher import DependencyMatcher, Matcher
 from spacy.tokens import Doc, Span, Token
 
+from kernel.errors import ConfigError
+from kernel.labels import SIGNALS
 from nlp.extensions import RecordLocator, add_evidence, register_extensions
 from nlp.rules import load_rules
-from tablewatch.errors import ConfigError
-from tablewatch.labels import SIGNALS
 
 DEFAULT_RULES = "signal_rules.yaml"
 DIRECTIONS = ("FORWARD", "BACKWARD", "BIDIRECTIONAL")

@@ -19,10 +19,10 @@ from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 
+from kernel.errors import ConfigError
+from kernel.labels import SIGNALS
 from nlp.extensions import add_evidence, register_extensions, sentence_pairs
 from nlp.rules import load_rules
-from tablewatch.errors import ConfigError
-from tablewatch.labels import SIGNALS
 
 DEFAULT_RULES = "tone_lexicon.yaml"
 _THREAT_CONTEXT = ("hypothetical:", "modal:", "hedge:", "purpose:")

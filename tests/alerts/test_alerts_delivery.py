@@ -6,8 +6,8 @@ from pathlib import Path
 
 import duckdb
 
-from tests.alerts.conftest import NEGATIVE, POSITIVE, add_day, day, write_sentences
-from warehouse.alerts import notify_failure, run_alerts
+from alerts import notify_failure, run_alerts
+from tests.support.alerts import NEGATIVE, POSITIVE, add_day, day, write_sentences
 
 
 def _drop_story(db: Path) -> None:

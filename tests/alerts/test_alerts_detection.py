@@ -8,11 +8,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tablewatch.errors import ConfigError, TablewatchError
-from tests.alerts.conftest import NEGATIVE, POSITIVE, add_day, day, write_sentences
-from warehouse.alerts import format_alert, run_alerts
-from warehouse.alerts.model import alert_id
-from warehouse.alerts.settings import load_alerts_config
+from alerts import format_alert, run_alerts
+from alerts.model import alert_id
+from alerts.settings import load_alerts_config
+from kernel.errors import ConfigError, TablewatchError
+from tests.support.alerts import NEGATIVE, POSITIVE, add_day, day, write_sentences
 
 
 def _stored(db: Path) -> list[tuple]:

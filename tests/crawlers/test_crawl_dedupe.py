@@ -12,9 +12,9 @@ import pytest
 from crawlers.fingerprints import PassageIndex, hamming, passages, simhash
 from crawlers.run import crawl
 from crawlers.state import load_passage_history, load_state
-from tablewatch.errors import TablewatchError
-from tests.crawlers.crawl_fixture_site import FixtureSite, article_html, rss
-from tests.crawlers.crawl_helpers import FAST, records, warehouse_with_articles
+from kernel.errors import TablewatchError
+from tests.support.crawl import FAST, records, warehouse_with_articles
+from tests.support.site import FixtureSite, article_html, rss
 from warehouse.load import load_run
 
 WIRE = [

@@ -9,7 +9,8 @@ import pytest
 
 from crawlers.rawstore import read_page
 from crawlers.run import crawl
-from tests.crawlers.crawl_fixture_site import (
+from tests.support.crawl import FAST, by_path, paragraphs, records
+from tests.support.site import (
     FixtureSite,
     article_html,
     bomb,
@@ -20,7 +21,6 @@ from tests.crawlers.crawl_fixture_site import (
     sitemap_index,
     stream_bytes,
 )
-from tests.crawlers.crawl_helpers import FAST, by_path, paragraphs, records
 
 SAG = "SAG-AFTRA and the studios returned to the table on Thursday."
 

@@ -11,14 +11,14 @@ import pytest
 
 from crawlers.rawstore import read_page
 from crawlers.run import crawl
-from tests.crawlers.crawl_fixture_site import (
+from tests.support.crawl import FAST, paragraphs, records
+from tests.support.site import (
     FixtureSite,
     article_html,
     conditional,
     news_sitemap,
     rss,
 )
-from tests.crawlers.crawl_helpers import FAST, paragraphs, records
 
 LEAD = "Writers Guild negotiators met the studios again on {n}."
 

@@ -12,8 +12,8 @@ import time
 from pathlib import Path
 
 from crawlers.run import crawl
-from tests.crawlers.crawl_fixture_site import FixtureSite, article_html, hang, rss
-from tests.crawlers.crawl_helpers import FAST, paragraphs
+from tests.support.crawl import FAST, paragraphs
+from tests.support.site import FixtureSite, article_html, hang, rss
 
 REPO = Path(__file__).resolve().parents[2]
 LEAD = "Writers Guild negotiators met the studios again on day {n}."

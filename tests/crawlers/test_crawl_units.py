@@ -14,12 +14,13 @@ from crawlers.fingerprints import SimhashIndex, body_hash, hamming, simhash
 from crawlers.middlewares import retry_after_seconds
 from crawlers.relevance import RelevanceGate
 from crawlers.run import crawl
+from crawlers.sources import DEFAULT_SOURCES
 from crawlers.state import load_state
 from crawlers.urls import article_id, canonicalize, host_allowed
-from tablewatch.config import DEFAULT_SOURCES, load_watchlist
-from tablewatch.errors import ConfigError, TablewatchError
-from tests.crawlers.crawl_fixture_site import bomb, news_sitemap, rss, sitemap_index
-from tests.crawlers.crawl_helpers import paragraphs, warehouse_with_articles
+from kernel.errors import ConfigError, TablewatchError
+from kernel.watchlist import load_watchlist
+from tests.support.crawl import paragraphs, warehouse_with_articles
+from tests.support.site import bomb, news_sitemap, rss, sitemap_index
 
 
 def test_canonicalize_collapses_tracking_variants():

@@ -14,10 +14,10 @@ from crawlers.extraction_workers import ExtractionFailed, ExtractionWorkers, ana
 from crawlers.fingerprints import body_hash, simhash, to_hex
 from crawlers.rawstore import read_page
 from crawlers.run import crawl
-from tablewatch.errors import TablewatchError
-from tests.crawlers.crawl_fixture_site import FixtureSite, article_html
-from tests.crawlers.crawl_helpers import FAST, by_path, paragraphs, records
+from kernel.errors import TablewatchError
 from tests.crawlers.worker_behaviours import behave
+from tests.support.crawl import FAST, by_path, paragraphs, records
+from tests.support.site import FixtureSite, article_html
 
 SAG = "SAG-AFTRA and the studios returned to the table on Thursday."
 

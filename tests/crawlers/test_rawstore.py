@@ -10,7 +10,7 @@ import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 from crawlers.rawstore import RunArchive, read_page
-from tablewatch.errors import TablewatchError
+from kernel.errors import TablewatchError
 
 PAGE = "<html><body><p>Talks resume on Monday. Crème brûlée for the negotiators.</p></body></html>"
 

@@ -12,7 +12,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from tests.dags.conftest import (
+from tests.support.dags import (
     DAGS_DIR,
     DAY1,
     DAY2,

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from tests.dags.conftest import WRITER_POOL
+from tests.support.dags import WRITER_POOL
 
 WAREHOUSE_URI = "tablewatch://warehouse"
 DAG_IDS = {"tablewatch_daily", "tablewatch_alerts", "tablewatch_reprocess"}

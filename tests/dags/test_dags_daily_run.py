@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 
-from tests.dags.conftest import (
+from tests.support.dags import (
     DAY1,
     DAY2,
     Backfill,

@@ -6,7 +6,7 @@ import json
 import subprocess
 import sys
 
-from tests.dags.conftest import DAGS_DIR, REPO
+from tests.support.dags import DAGS_DIR, REPO
 
 # twisted is not listed: Airflow itself imports it (structlog), before any DAG file.
 HEAVY = {

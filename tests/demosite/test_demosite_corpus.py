@@ -7,11 +7,11 @@ from collections import Counter
 
 import pytest
 
-from tablewatch.config import load_watchlist
-from tablewatch.demosite import load_corpus, load_storyline
-from tablewatch.demosite.corpus import ARTICLES_DIR, parse_article, validate
-from tablewatch.demosite.outlets import load_outlets
-from tablewatch.errors import ConfigError
+from demosite import load_corpus, load_storyline
+from demosite.corpus import ARTICLES_DIR, parse_article, validate
+from demosite.outlets import load_outlets
+from kernel.errors import ConfigError
+from kernel.watchlist import load_watchlist
 
 STORY = ("sag_aftra_tv_2026", "wga_2026", "dga_2026")
 

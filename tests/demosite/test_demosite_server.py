@@ -15,9 +15,9 @@ from urllib.parse import urljoin
 
 import pytest
 
-from tablewatch.config import load_sources
-from tablewatch.demosite import DemoSite
-from tablewatch.errors import TablewatchError
+from crawlers.sources import load_sources
+from demosite import DemoSite
+from kernel.errors import TablewatchError
 
 SM = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 ATOM = "{http://www.w3.org/2005/Atom}"

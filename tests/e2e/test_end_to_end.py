@@ -10,8 +10,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.helpers import DEMO_DAY as DAY
-from tests.helpers import tw
+from tests.support.cli import DEMO_DAY as DAY
+from tests.support.cli import tw
 
 
 def counts(db: Path) -> dict[str, int]:

@@ -10,7 +10,7 @@ from crawlers.extraction import extract_dir, extract_file, extract_page
 from crawlers.extraction.api import _parse
 from crawlers.extraction.body import extract_body
 from crawlers.extraction.rules import load_rules
-from tablewatch.errors import ConfigError, TablewatchError
+from kernel.errors import ConfigError, TablewatchError
 
 from .pages import PARAGRAPHS, TITLE, article_html
 

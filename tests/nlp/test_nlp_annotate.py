@@ -8,9 +8,9 @@ from pathlib import Path
 import jsonschema
 import pytest
 
+from kernel.errors import TablewatchError
 from nlp import NLP_VERSION
 from nlp.annotate import annotate_file, annotate_records, split_text
-from tablewatch.errors import TablewatchError
 
 # the repo's copy of ../shared/contracts (tests/contracts checks that the two are identical)
 SCHEMA_FILE = Path(__file__).resolve().parents[1] / "contracts" / "annotate-output.schema.json"

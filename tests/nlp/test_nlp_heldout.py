@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from benchmarks import nlp_quality as bench
-from tablewatch.labels import DATE_TYPES, PARTIES, SIGNALS, TONES
+from kernel.labels import DATE_TYPES, PARTIES, SIGNALS, TONES
 
 HELDOUT = Path(__file__).resolve().parent / "heldout_sentences.jsonl"
 FLOORS = {

@@ -12,8 +12,8 @@ import pytest
 import yaml
 from spacy.lang.en import English
 
+from kernel.errors import ConfigError
 from nlp.components.signal import SignalComponent
-from tablewatch.errors import ConfigError
 
 EACH_LABEL = [
     (

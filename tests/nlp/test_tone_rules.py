@@ -8,8 +8,8 @@ import pytest
 import yaml
 from spacy.lang.en import English
 
+from kernel.errors import ConfigError
 from nlp.components.tone import ToneComponent
-from tablewatch.errors import ConfigError
 
 CASES = [
     # the signal drives tone

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tablewatch.report import build_report
+from report import build_report
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts"

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from tablewatch.errors import TablewatchError
-from tablewatch.report import build_report
+from kernel.errors import TablewatchError
+from report import build_report
 
 
 def test_one_section_per_negotiation_with_all_charts(demo_warehouse: Path, tmp_path: Path) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import shutil
 from pathlib import Path
 
@@ -14,13 +13,9 @@ DAY = "2023-07-20"
 
 @pytest.fixture
 def run_dir(tmp_path: Path) -> Path:
-    """``<tmp>/runs/2023-07-20`` with the fixture files; the crawl stats point at the fixture sources."""
+    """``<tmp>/runs/2023-07-20`` with the fixture files (as the crawl and annotate write them)."""
     target = tmp_path / "runs" / DAY
     shutil.copytree(FIXTURES / "runs" / DAY, target)
-    stats_path = target / "crawl_stats.json"
-    stats = json.loads(stats_path.read_text())
-    stats["sources_file"] = str(FIXTURES / "sources.yaml")
-    stats_path.write_text(json.dumps(stats))
     return target
 
 

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from tablewatch.errors import TablewatchError
-from tests.warehouse.wh_helpers import file_state, read_jsonl, snapshot_state, write_jsonl
+from kernel.errors import TablewatchError
+from tests.support.warehouse import file_state, read_jsonl, snapshot_state, write_jsonl
 from warehouse.db import connect_read, connect_write
 from warehouse.load import PAUSE_ENV, load_run
 

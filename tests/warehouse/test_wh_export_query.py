@@ -10,8 +10,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tablewatch.errors import TablewatchError
-from tests.warehouse.wh_helpers import snapshot_state
+from kernel.errors import TablewatchError
+from tests.support.warehouse import snapshot_state
 from warehouse.export import MANIFEST, export_parquet, import_parquet
 from warehouse.query import format_rows, run_sql, write_result
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tablewatch.errors import TablewatchError
-from tests.warehouse.wh_helpers import read_jsonl, snapshot_state, table_rows, write_jsonl
+from kernel.errors import TablewatchError
+from tests.support.warehouse import read_jsonl, snapshot_state, table_rows, write_jsonl
 from warehouse.load import load_run
 from warehouse.query import run_sql
 
@@ -243,12 +243,34 @@ def test_crawl_stats_must_be_json(db_path: Path, run_dir: Path) -> None:
         load_run(db_path, run_dir, nlp_version="v1")
 
 
-def test_stats_without_sources_file(db_path: Path, run_dir: Path) -> None:
+def test_crawl_stats_of_another_shape_is_refused(db_path: Path, run_dir: Path) -> None:
+    """One schema (kernel.records.CrawlStats): no guessing among alias keys, nothing loaded."""
     (run_dir / "crawl_stats.json").write_text(
-        json.dumps({"sources_file": "/nonexistent/sources.yaml"})
+        json.dumps({"sources_file": "/nonexistent/sources.yaml", "start_time": "2023-07-20"})
     )
+    with pytest.raises(TablewatchError, match=r"not a CrawlStats .*unknown keys \['start_time'\]"):
+        load_run(db_path, run_dir, nlp_version="v1")
+    assert not db_path.exists() or run_sql(db_path, "select count(*) from articles")[1] == [(0,)]
+
+
+def test_sources_domains_come_from_the_crawl_stats(db_path: Path, run_dir: Path) -> None:
     load_run(db_path, run_dir, nlp_version="v1")
-    assert run_sql(db_path, "select count(*), count(allowed_domains) from sources")[1] == [(3, 0)]
+    rows = run_sql(db_path, "select source, allowed_domains from sources order by source")[1]
+    assert rows == [
+        ("deadline", ["deadline.example"]),
+        ("thewrap", ["thewrap.example"]),
+        ("variety", ["variety.example"]),
+    ]
+
+
+def test_nlp_version_comes_from_the_annotate_stats(db_path: Path, run_dir: Path) -> None:
+    result = load_run(db_path, run_dir)
+    assert result.nlp_version == "fixture-1"
+    versions = run_sql(db_path, "select distinct nlp_version from sentences")[1]
+    assert versions == [("fixture-1",)]
+    (run_dir / "annotate_stats.json").unlink()
+    with pytest.raises(TablewatchError, match="annotate_stats.json beside it"):
+        load_run(db_path, run_dir)
 
 
 def test_sentence_copies_follow_a_changed_article(

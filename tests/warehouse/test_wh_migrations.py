@@ -8,7 +8,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tablewatch.errors import TablewatchError
+from kernel.errors import TablewatchError
 from warehouse.db import (
     MIGRATIONS_DIR,
     connect_write,

@@ -225,7 +225,7 @@ def test_each_article_shows_its_latest_labelling(
     db_path: Path, run_dir: Path, tmp_path: Path
 ) -> None:
     """A reprocessed article shows only its new sentences; the others keep theirs (no history lost)."""
-    from tests.warehouse.wh_helpers import read_jsonl, write_jsonl
+    from tests.support.warehouse import read_jsonl, write_jsonl
     from warehouse.load import load_run
 
     load_run(db_path, run_dir, nlp_version="v1")

@@ -1,0 +1,230 @@
+"""Detection: which negotiations turned as of a day, from the warehouse views alone.
+
+Everything is one set-based query (``sql/detect.sql``): a dense per-negotiation calendar with
+rolling window sums (so the statistic of every past day is what a run on that day would have seen),
+the three detectors, and gaps-and-islands episodes over the triggered days. An alert is raised once
+per episode and its id hashes the episode's first day, which makes reruns and backfills idempotent
+whatever order the days are run in.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from alerts.model import Alert, alert_id
+from alerts.settings import Detection
+from kernel.days import as_date
+
+SQL_DIR = Path(__file__).resolve().parent / "sql"
+
+
+def _sql(name: str) -> str:
+    return (SQL_DIR / name).read_text(encoding="utf-8")
+
+
+def _params(day: dt.date, since: dt.date, cfg: Detection) -> tuple[dict[str, int], dict[str, Any]]:
+    t, e, su = cfg.tone_shift, cfg.signal_events, cfg.surge
+    frames = {
+        "tone_recent_pre": t.recent_days - 1,
+        "tone_recent_days": t.recent_days,
+        "tone_base_pre": t.recent_days + t.baseline_days - 1,
+        "surge_recent_pre": su.recent_days - 1,
+        "surge_recent_days": su.recent_days,
+        "surge_base_pre": su.recent_days + su.baseline_days - 1,
+    }
+    span = cfg.history_days + max(
+        t.recent_days + t.baseline_days, su.recent_days + su.baseline_days
+    )
+    params = {
+        "start": since - dt.timedelta(days=span),
+        "since": since,
+        "day": day,
+        "min_sd": float(t.min_sd),
+        "t_enabled": t.enabled,
+        "t_min_recent": t.min_recent_sentences,
+        "t_min_baseline": t.min_baseline_sentences,
+        "t_min_articles": t.min_recent_articles,
+        "t_z": float(t.z_threshold),
+        "t_min_delta": float(t.min_delta),
+        "t_cooldown": t.cooldown_days,
+        "t_recent": t.recent_days,
+        "e_enabled": e.enabled,
+        "e_signals": list(e.signals),
+        "e_min_sentences": max(e.min_sentences, 1),
+        "e_min_articles": e.min_articles,
+        "e_quiet": e.quiet_days,
+        "e_resumption": e.resumption,
+        "e_resumption_window": e.resumption_window_days,
+        "s_enabled": su.enabled,
+        "s_signals": list(su.signals),
+        "s_recent": float(su.recent_days),
+        "s_baseline": float(su.baseline_days),
+        "s_min_expected": max(float(su.min_expected), 1e-9),
+        "s_min_baseline": su.min_baseline_sentences,
+        "s_min_recent": su.min_recent,
+        "s_z": float(su.z_threshold),
+        "s_min_ratio": float(su.min_ratio),
+        "s_cooldown": su.cooldown_days,
+    }
+    return frames, params
+
+
+def triggered(
+    con: duckdb.DuckDBPyConnection, day: dt.date, since: dt.date, cfg: Detection
+) -> list[dict[str, Any]]:
+    """One dict per episode triggered in [since, day], with the day's window figures."""
+    frames, params = _params(day, since, cfg)
+    sql = _sql("detect.sql")
+    for name, value in frames.items():
+        sql = sql.replace("{" + name + "}", str(int(value)))
+    cur = con.execute(sql, params)
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+
+
+def _f(value: Any, digits: int = 4) -> float | None:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    value = float(value)
+    return round(value, digits) if math.isfinite(value) else None
+
+
+def _details(row: dict[str, Any], cfg: Detection) -> dict[str, Any]:
+    d: dict[str, Any] = {"episode_start": row["episode_start"].isoformat()}
+    if row["kind"] == "tone_shift":
+        c = cfg.tone_shift
+        d.update(
+            recent_mean=_f(row["tr_mean"]),
+            baseline_mean=_f(row["tb_mean"]),
+            delta=_f(row["tr_mean"] - row["tb_mean"]),
+            recent_sentences=int(row["tr_n"]),
+            baseline_sentences=int(row["tb_n"]),
+            recent_articles=int(row["tr_articles"]),
+            baseline_articles=int(row["tb_articles"]),
+            recent_sd=_f(row["tr_sd"]),
+            baseline_sd=_f(row["tb_sd"]),
+            z=_f(row["statistic"]),
+            z_threshold=c.z_threshold,
+            min_delta=c.min_delta,
+            baseline_start=(
+                row["day"] - dt.timedelta(days=c.recent_days + c.baseline_days - 1)
+            ).isoformat(),
+            baseline_end=(row["day"] - dt.timedelta(days=c.recent_days)).isoformat(),
+        )
+    elif row["kind"] == "surge":
+        c = cfg.surge
+        sig = row["direction"]
+        expected = row[f"sb_{sig}"] * c.recent_days / c.baseline_days
+        d.update(
+            signal=sig,
+            recent_count=int(row[f"sr_{sig}"]),
+            baseline_count=int(row[f"sb_{sig}"]),
+            expected=_f(expected),
+            ratio=_f(row[f"sr_{sig}"] / expected) if expected else None,
+            z=_f(row["statistic"]),
+            z_threshold=c.z_threshold,
+            min_ratio=c.min_ratio,
+            recent_days=c.recent_days,
+            baseline_days=c.baseline_days,
+        )
+    else:
+        sig = "scheduling" if row["direction"] == "resumption" else row["direction"]
+        d.update(
+            signal=sig,
+            sentences=int(row[sig]),
+            articles=int(row[f"{sig}_articles"]),
+            day_sentences=int(row["sentences"]),
+        )
+        if row["direction"] == "resumption":
+            d["breakdown_day"] = row["breakdown_day"].isoformat()
+    return d
+
+
+def _evidence_spec(alert: Alert) -> dict[str, Any]:
+    if alert.kind == "tone_shift":
+        signal, sign = None, -1 if alert.direction == "down" else 1
+    elif alert.kind == "signal_event":
+        signal = "scheduling" if alert.direction == "resumption" else alert.direction
+        sign = 0
+    else:
+        signal, sign = alert.direction, 0
+    return {
+        "alert_id": alert.alert_id,
+        "negotiation": alert.negotiation,
+        "ev_start": alert.window_start,
+        "ev_end": alert.window_end,
+        "ev_signal": signal,
+        "ev_sign": sign,
+    }
+
+
+def attach_evidence(
+    con: duckdb.DuckDBPyConnection, alerts: list[Alert], specs: list[dict], k: int
+) -> None:
+    """One query for the evidence of all alerts (never one per alert)."""
+    if not alerts or k <= 0:
+        return
+    spec = pd.DataFrame(specs).astype({"ev_signal": "object", "ev_sign": "int64"})
+    con.register("evidence_spec", spec)
+    try:
+        rows = con.execute(_sql("evidence.sql"), {"k": k}).df()
+    finally:
+        con.unregister("evidence_spec")
+    by_id: dict[str, list[dict[str, Any]]] = {}
+    for rec in rows.to_dict("records"):
+        published = rec["published"]
+        by_id.setdefault(rec["alert_id"], []).append(
+            {
+                "sentence": rec["sentence"],
+                "url": rec["url"],
+                "source": rec["source"],
+                "published": pd.Timestamp(published).date().isoformat()
+                if pd.notna(published)
+                else None,
+                "title": rec["title"] if isinstance(rec["title"], str) else None,
+                "signal": rec["signal"],
+                "tone_score": _f(rec["tone_score"], 3),
+            }
+        )
+    for a in alerts:
+        a.evidence = by_id.get(a.alert_id, [])
+
+
+def detect(
+    con: duckdb.DuckDBPyConnection,
+    day: str | dt.date,
+    cfg: Detection,
+    since: str | dt.date | None = None,
+) -> list[Alert]:
+    """Alerts whose episode was triggered on a day in [since, day] (default: ``day`` only).
+
+    Each episode yields one alert, dated on its first triggered day inside the range; days
+    before ``since`` only serve to tell where an ongoing episode began.
+    """
+    day = as_date(day)
+    since = as_date(since) if since is not None else day
+    alerts: list[Alert] = []
+    for row in triggered(con, day, since, cfg):
+        recent = int(row["recent_days"])
+        a = Alert(
+            alert_id=alert_id(
+                row["negotiation"], row["kind"], row["direction"], row["episode_start"]
+            ),
+            negotiation=row["negotiation"],
+            kind=row["kind"],
+            direction=row["direction"],
+            window_start=row["day"] - dt.timedelta(days=recent - 1),
+            window_end=row["day"],
+            detected_on=row["day"],
+            statistic=_f(row["statistic"]),
+            details=_details(row, cfg),
+        )
+        alerts.append(a)
+    attach_evidence(con, alerts, [_evidence_spec(a) for a in alerts], cfg.evidence_sentences)
+    return alerts

@@ -1,0 +1,130 @@
+"""Human wording of an alert: the CLI line, the Slack-compatible payload and the e-mail."""
+
+from __future__ import annotations
+
+from email.message import EmailMessage
+from typing import Any
+
+from alerts.model import Alert
+
+_EVENT_TITLES = {
+    "breakdown": "Talks broke down",
+    "agreement": "Agreement reported",
+    "strike_action": "Strike action reported",
+    "resumption": "Talks resume after a breakdown",
+}
+
+
+def _num(value: Any, fmt: str = "+.2f") -> str:
+    return "n/a" if value is None else format(value, fmt)
+
+
+def headline(alert: Alert) -> str:
+    """One sentence saying what turned, with the figures that justify it."""
+    d = alert.details
+    if alert.kind == "tone_shift":
+        word = "negative" if alert.direction == "down" else "positive"
+        return (
+            f"Tone turned {word} for {alert.negotiation}: mean {_num(d.get('recent_mean'))} over "
+            f"{d.get('recent_sentences')} sentences vs {_num(d.get('baseline_mean'))} over "
+            f"{d.get('baseline_sentences')} before (z={_num(alert.statistic, '+.1f')})"
+        )
+    if alert.kind == "surge":
+        return (
+            f"Surge of {alert.direction} mentions for {alert.negotiation}: "
+            f"{d.get('recent_count')} in {d.get('recent_days')} days vs "
+            f"{_num(d.get('expected'), '.1f')} expected (z={_num(alert.statistic, '.1f')})"
+        )
+    title = _EVENT_TITLES.get(alert.direction, alert.direction)
+    extra = f" (breakdown {d['breakdown_day']})" if d.get("breakdown_day") else ""
+    return (
+        f"{title}: {alert.negotiation}{extra}, {d.get('sentences')} sentences in "
+        f"{d.get('articles')} articles"
+    )
+
+
+def format_alert(alert: Alert) -> str:
+    """The CLI listing line: day, negotiation, kind/direction, headline, id."""
+    return (
+        f"{alert.detected_on.isoformat()}  {alert.negotiation:<26} "
+        f"{alert.kind}/{alert.direction:<13} {headline(alert)}  [{alert.alert_id}]"
+    )
+
+
+def _mrkdwn(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def evidence_lines(alert: Alert) -> list[str]:
+    return [
+        f'{e.get("published") or "?"} {e.get("source") or "?"}: "{e.get("sentence")}" {e.get("url")}'
+        for e in alert.evidence
+    ]
+
+
+def slack_payload(alert: Alert) -> dict[str, Any]:
+    """Slack-compatible: ``text`` is the notification fallback, ``blocks`` the rich layout."""
+    head = headline(alert)
+    blocks: list[dict[str, Any]] = [
+        {"type": "header", "text": {"type": "plain_text", "text": head[:150]}},
+        {
+            "type": "section",
+            "fields": [
+                {"type": "mrkdwn", "text": f"*Negotiation*\n{_mrkdwn(alert.negotiation)}"},
+                {"type": "mrkdwn", "text": f"*Kind*\n{alert.kind} / {alert.direction}"},
+                {"type": "mrkdwn", "text": f"*Window*\n{alert.window_start} to {alert.window_end}"},
+                {"type": "mrkdwn", "text": f"*Statistic*\n{_num(alert.statistic, '.2f')}"},
+            ],
+        },
+    ]
+    for e in alert.evidence:
+        link = f"<{e.get('url')}|{_mrkdwn(e.get('source') or 'source')}>" if e.get("url") else ""
+        blocks.append(
+            {
+                "type": "section",
+                "text": {
+                    "type": "mrkdwn",
+                    "text": f"> {_mrkdwn(str(e.get('sentence')))}\n{e.get('published')} {link}",
+                },
+            }
+        )
+    blocks.append(
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": f"alert {alert.alert_id}"}]}
+    )
+    return {"text": f"[Tablewatch] {head}", "blocks": blocks}
+
+
+def plain_payload(message: str) -> dict[str, Any]:
+    return {
+        "text": f"[Tablewatch] {message}",
+        "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": _mrkdwn(message)}}],
+    }
+
+
+def email_message(alert: Alert, prefix: str) -> EmailMessage:
+    msg = EmailMessage()
+    msg["Subject"] = f"{prefix} {alert.negotiation}: {alert.kind} {alert.direction}".strip()
+    body = [
+        headline(alert),
+        "",
+        f"Negotiation: {alert.negotiation}",
+        f"Kind: {alert.kind} / {alert.direction}",
+        f"Window: {alert.window_start} to {alert.window_end} (detected {alert.detected_on})",
+        f"Statistic: {_num(alert.statistic, '.2f')}",
+        "",
+        "Evidence:",
+        *(f"- {line}" for line in evidence_lines(alert)),
+        "",
+        "Figures: " + ", ".join(f"{k}={v}" for k, v in sorted(alert.details.items())),
+        f"Alert id: {alert.alert_id}",
+    ]
+    msg.set_content("\n".join(body) + "\n")
+    return msg
+
+
+def plain_email(message: str, prefix: str) -> EmailMessage:
+    msg = EmailMessage()
+    first = message.strip().splitlines()[0] if message.strip() else "notification"
+    msg["Subject"] = f"{prefix} {first[:120]}".strip()
+    msg.set_content(message + "\n")
+    return msg

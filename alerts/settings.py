@@ -1,0 +1,169 @@
+"""The alerts configuration (``alerts/alerts.yaml``), validated once into typed objects.
+
+Thresholds are data so that the evaluation table can be reproduced with other settings without
+touching code; credentials are never read from the file, only from the environment.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from kernel.config import read_yaml
+from kernel.errors import ConfigError
+from kernel.labels import EVENT_SIGNALS
+
+DEFAULT_ALERTS_CONFIG = Path(__file__).resolve().parent / "alerts.yaml"
+SURGE_SIGNALS = ("gap", "progress")
+
+
+@dataclass(frozen=True)
+class ToneShift:
+    enabled: bool = True
+    recent_days: int = 3
+    baseline_days: int = 14
+    min_recent_sentences: int = 6
+    min_baseline_sentences: int = 12
+    min_recent_articles: int = 2
+    z_threshold: float = 3.0
+    min_delta: float = 0.2
+    min_sd: float = 0.15
+    cooldown_days: int = 3
+
+
+@dataclass(frozen=True)
+class SignalEvents:
+    enabled: bool = True
+    signals: tuple[str, ...] = EVENT_SIGNALS
+    min_sentences: int = 2
+    min_articles: int = 1
+    quiet_days: int = 14
+    resumption: bool = True
+    resumption_window_days: int = 30
+
+
+@dataclass(frozen=True)
+class Surge:
+    enabled: bool = True
+    signals: tuple[str, ...] = SURGE_SIGNALS
+    recent_days: int = 3
+    baseline_days: int = 14
+    min_recent: int = 6
+    min_baseline_sentences: int = 12
+    min_ratio: float = 2.0
+    min_expected: float = 1.0
+    z_threshold: float = 3.0
+    cooldown_days: int = 3
+
+
+@dataclass(frozen=True)
+class Detection:
+    history_days: int = 365
+    evidence_sentences: int = 3
+    tone_shift: ToneShift = field(default_factory=ToneShift)
+    signal_events: SignalEvents = field(default_factory=SignalEvents)
+    surge: Surge = field(default_factory=Surge)
+
+
+@dataclass(frozen=True)
+class Webhook:
+    enabled: bool = True
+
+
+@dataclass(frozen=True)
+class Email:
+    enabled: bool = True
+    subject_prefix: str = "[Tablewatch]"
+
+
+@dataclass(frozen=True)
+class Delivery:
+    max_age_days: int = 14
+    attempts: int = 3
+    backoff_seconds: float = 1.0
+    backoff_factor: float = 2.0
+    timeout_seconds: float = 10.0
+    webhook: Webhook = field(default_factory=Webhook)
+    email: Email = field(default_factory=Email)
+
+
+@dataclass(frozen=True)
+class AlertsConfig:
+    detection: Detection = field(default_factory=Detection)
+    delivery: Delivery = field(default_factory=Delivery)
+
+
+def _coerce(value: Any, kind: Any, where: str) -> Any:
+    if kind is bool:
+        if not isinstance(value, bool):
+            raise ConfigError(f"{where} must be true or false, got {value!r}")
+        return value
+    if kind is int:
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise ConfigError(f"{where} must be a whole number >= 0, got {value!r}")
+        return value
+    if kind is float:
+        if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+            raise ConfigError(f"{where} must be a number >= 0, got {value!r}")
+        return float(value)
+    if kind is str:
+        if not isinstance(value, str):
+            raise ConfigError(f"{where} must be a string, got {value!r}")
+        return value
+    if kind == tuple[str, ...]:
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ConfigError(f"{where} must be a list of labels, got {value!r}")
+        return tuple(value)
+    return _build(kind, value, where)
+
+
+def _build(cls: type, raw: Any, where: str) -> Any:
+    """Build a config dataclass from a mapping, rejecting unknown keys so typos do not pass."""
+    if raw is None:
+        return cls()
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{where} must be a mapping")
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    unknown = sorted(set(raw) - set(fields))
+    if unknown:
+        raise ConfigError(f"{where} has unknown keys {unknown}; allowed: {sorted(fields)}")
+    hints = typing.get_type_hints(cls)
+    kwargs = {k: _coerce(v, hints[k], f"{where}.{k}") for k, v in raw.items()}
+    return cls(**kwargs)
+
+
+def _check(cfg: AlertsConfig, path: Path) -> None:
+    det = cfg.detection
+    for name, sec in (("tone_shift", det.tone_shift), ("surge", det.surge)):
+        if sec.recent_days < 1 or sec.baseline_days < 1:
+            raise ConfigError(f"{path}: detection.{name} windows must be at least 1 day")
+        if sec.cooldown_days < 1:
+            raise ConfigError(f"{path}: detection.{name}.cooldown_days must be at least 1")
+    bad = [s for s in det.signal_events.signals if s not in EVENT_SIGNALS]
+    if bad:
+        raise ConfigError(
+            f"{path}: detection.signal_events.signals: unknown {bad}; allowed {EVENT_SIGNALS}"
+        )
+    bad = [s for s in det.surge.signals if s not in SURGE_SIGNALS]
+    if bad:
+        raise ConfigError(
+            f"{path}: detection.surge.signals: unknown {bad}; allowed {SURGE_SIGNALS}"
+        )
+    if det.signal_events.quiet_days < 1:
+        raise ConfigError(f"{path}: detection.signal_events.quiet_days must be at least 1")
+    if cfg.delivery.attempts < 1:
+        raise ConfigError(f"{path}: delivery.attempts must be at least 1")
+
+
+def load_alerts_config(path: str | Path | None = None) -> AlertsConfig:
+    """Read and validate the alerts file; raises ConfigError naming the bad key."""
+    path = Path(path) if path else DEFAULT_ALERTS_CONFIG
+    data = read_yaml(path)
+    if data is None:
+        data = {}
+    cfg = _build(AlertsConfig, data, str(path))
+    _check(cfg, path)
+    return cfg

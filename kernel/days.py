@@ -1,0 +1,31 @@
+"""The one parser of a logical day: every stage names its run by a calendar day ``YYYY-MM-DD``.
+
+A run folder, a crawl, a load and an alert evaluation all key on the same string, so they all parse
+it here: the same input gives the same day everywhere, and a bad one gives the same one-line error.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from kernel.errors import TablewatchError
+
+
+def as_date(value: Any, what: str = "day") -> dt.date:
+    """A calendar date from ``YYYY-MM-DD``, a ``date`` or a ``datetime`` (its date part)."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise TablewatchError(f"{what}: not a date (expected YYYY-MM-DD): {value!r}") from None
+
+
+def parse_day(value: Any = None, what: str = "day") -> str:
+    """Normalise a logical day to ``YYYY-MM-DD``; ``None`` means today (UTC)."""
+    if value is None:
+        return dt.datetime.now(dt.UTC).date().isoformat()
+    return as_date(value, what).isoformat()

@@ -1,0 +1,248 @@
+"""Assemble the HTML report from the analyst views.
+
+Reads only through the views (the documented contract) from the read snapshot, so a report never
+waits for, or blocks, a load. Everything is inlined: the file opens anywhere, offline.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import logging
+from pathlib import Path
+from string import Template
+from typing import Any
+
+import pandas as pd
+
+from kernel.days import parse_day
+from kernel.errors import TablewatchError
+from kernel.labels import SIGNALS
+from report import charts
+
+log = logging.getLogger("tablewatch")
+TEMPLATE = Path(__file__).with_name("template.html")
+#: every signal but ``none``: the moves at the table the signal chart plots
+CHARTED_SIGNALS = tuple(s for s in SIGNALS if s != "none")
+
+
+def _check_day(value: str | None, what: str) -> str | None:
+    return None if value is None else parse_day(value, what)
+
+
+class _Views:
+    """The queries of one report: every frame filtered to one negotiation and the date range."""
+
+    def __init__(self, con: Any, date_from: str | None, date_to: str | None) -> None:
+        self.con = con
+        self.lo = date_from or "0001-01-01"
+        self.hi = date_to or "9999-12-31"
+
+    def frame(self, sql: str, *params: Any) -> pd.DataFrame:
+        return self.con.execute(sql, [*params]).df()
+
+    def negotiations(self, only: str | None) -> pd.DataFrame:
+        return self.frame(
+            """
+            select negotiation, count(*) as sentences, count(distinct article_id) as articles,
+                   min(published) as first_day, max(published) as last_day
+            from v_sentences
+            where negotiation is not null and published between ? and ?
+              and (? is null or negotiation = ?)
+            group by negotiation
+            order by sentences desc
+            """,
+            self.lo,
+            self.hi,
+            only,
+            only,
+        )
+
+    def tone_daily(self, neg: str) -> pd.DataFrame:
+        return self.frame(
+            "select day, sentences, mean_tone_score, rolling_mean_7d from v_tone_daily "
+            "where negotiation = ? and day between ? and ? order by day",
+            neg,
+            self.lo,
+            self.hi,
+        )
+
+    def alerts(self, neg: str) -> pd.DataFrame:
+        return self.frame(
+            """
+            select detected_on, kind,
+                   case when direction in ('up', 'down') then direction else 'event' end as direction,
+                   case when kind = 'signal_event' then direction else replace(kind, '_', ' ') || coalesce(' ' || direction, '') end as label
+            from v_alerts
+            where negotiation = ? and detected_on between ? and ?
+            order by detected_on
+            """,
+            neg,
+            self.lo,
+            self.hi,
+        )
+
+    def progress_gap(self, neg: str) -> pd.DataFrame:
+        return self.frame(
+            "select week, progress, gap, pg_index from v_progress_gap_weekly "
+            "where negotiation = ? and week between ? and ? and pg_index is not null order by week",
+            neg,
+            self.lo,
+            self.hi,
+        )
+
+    def issue_share(self, neg: str) -> pd.DataFrame:
+        return self.frame(
+            "select week, issue, mentions, share from v_issue_share_weekly "
+            "where negotiation = ? and week between ? and ? order by week, issue",
+            neg,
+            self.lo,
+            self.hi,
+        )
+
+    def events(self, neg: str) -> pd.DataFrame:
+        return self.frame(
+            f"""
+            select published as day, signal, count(*) as sentences
+            from v_sentences
+            where negotiation = ? and published between ? and ?
+              and signal in ({", ".join("?" for _ in CHARTED_SIGNALS)})
+            group by all order by day
+            """,
+            neg,
+            self.lo,
+            self.hi,
+            *CHARTED_SIGNALS,
+        )
+
+    def coverage(self, neg: str) -> pd.DataFrame:
+        return self.frame(
+            """
+            select date_trunc('week', published) as week, source, count(*) as sentences
+            from v_sentences
+            where negotiation = ? and published between ? and ?
+            group by all order by week, source
+            """,
+            neg,
+            self.lo,
+            self.hi,
+        )
+
+    def evidence(self, neg: str, limit: int = 12) -> pd.DataFrame:
+        return self.frame(
+            """
+            select published, source, url, title, sentence, signal, tone
+            from v_latest_signals
+            where negotiation = ? and published between ? and ? and signal <> 'none'
+            order by published desc, url, sent_index
+            limit ?
+            """,
+            neg,
+            self.lo,
+            self.hi,
+            limit,
+        )
+
+
+def _figure(title: str, frame: pd.DataFrame, render: Any, *args: Any) -> str:
+    if frame.empty:
+        return f'<figure class="chart empty"><figcaption>{html.escape(title)}</figcaption><p>No data in this period.</p></figure>'
+    return (
+        f'<figure class="chart" aria-label="{html.escape(title)}">{render(frame, *args)}</figure>'
+    )
+
+
+def _evidence_table(frame: pd.DataFrame) -> str:
+    if frame.empty:
+        return '<p class="empty">No signals reported in this period.</p>'
+    rows = []
+    for r in frame.itertuples(index=False):
+        tone = {1: "▲", -1: "▼"}.get(int(r.tone), "•")
+        rows.append(
+            f'<tr><td class="nowrap">{r.published:%Y-%m-%d}</td>'
+            f'<td><span class="sig sig-{html.escape(r.signal)}">{html.escape(r.signal)}</span> {tone}</td>'
+            f"<td>{html.escape(r.sentence)}</td>"
+            f'<td><a href="{html.escape(r.url, quote=True)}">{html.escape(r.source)}</a></td></tr>'
+        )
+    return (
+        "<table class=evidence><thead><tr><th>Day</th><th>Signal</th><th>Sentence</th><th>Outlet</th>"
+        "</tr></thead><tbody>" + "".join(rows) + "</tbody></table>"
+    )
+
+
+def _section(views: _Views, neg: pd.Series, titles: dict[str, str]) -> str:
+    nid = neg["negotiation"]
+    tone = views.tone_daily(nid)
+    alerts = views.alerts(nid)
+    pg = views.progress_gap(nid)
+    latest_pg = f"{pg['pg_index'].iloc[-1]:+.2f}" if not pg.empty else "n/a"
+    latest_tone = f"{tone['rolling_mean_7d'].iloc[-1]:+.2f}" if not tone.empty else "n/a"
+    cards = (
+        f'<div class="cards"><div><b>{neg["articles"]}</b>articles</div>'
+        f"<div><b>{neg['sentences']}</b>sentences</div>"
+        f"<div><b>{latest_tone}</b>tone, 7-day mean</div>"
+        f"<div><b>{latest_pg}</b>progress vs gap, last week</div>"
+        f"<div><b>{len(alerts)}</b>alerts</div></div>"
+    )
+    figures = [
+        _figure("Tone over time", tone, charts.tone_chart, alerts),
+        _figure("Progress vs gap, by week", pg, charts.progress_gap_chart),
+        _figure("Issue share of voice, by week", views.issue_share(nid), charts.issue_share_chart),
+        _figure("Signal timeline", views.events(nid), charts.signal_timeline_chart),
+        _figure("Coverage by outlet, by week", views.coverage(nid), charts.coverage_chart),
+    ]
+    span = f"{neg['first_day']:%d %b %Y} – {neg['last_day']:%d %b %Y}"
+    return (
+        f'<section id="{html.escape(nid)}"><h2>{html.escape(titles.get(nid, nid))} '
+        f"<small>{html.escape(nid)} · {span}</small></h2>{cards}"
+        + "".join(figures)
+        + "<h3>Latest evidence</h3>"
+        + _evidence_table(views.evidence(nid))
+        + "</section>"
+    )
+
+
+def build_report(
+    db_path: str | Path,
+    out_dir: str | Path,
+    negotiation: str | None = None,
+    date_from: str | None = None,
+    date_to: str | None = None,
+) -> Path:
+    """Write ``out_dir/tablewatch-report.html`` and return its path."""
+    from kernel.watchlist import load_watchlist
+    from warehouse.db import connect_read
+
+    date_from = _check_day(date_from, "--from")
+    date_to = _check_day(date_to, "--to")
+    if date_from and date_to and date_from > date_to:
+        raise TablewatchError(f"--from {date_from} is after --to {date_to}")
+    titles = {n.id: n.title for n in load_watchlist()}
+    with connect_read(db_path) as con:
+        views = _Views(con, date_from, date_to)
+        negs = views.negotiations(negotiation)
+        sections = [_section(views, row, titles) for _, row in negs.iterrows()]
+    if not sections:
+        what = f"negotiation {negotiation!r}" if negotiation else "any watched negotiation"
+        sections = [
+            f'<section class="empty"><h2>No data</h2><p>The warehouse has no sentences about {html.escape(what)} in this period. Run <code>tablewatch run</code> (or <code>make demo</code>) first.</p></section>'
+        ]
+    nav = "".join(
+        f'<a href="#{html.escape(n)}">{html.escape(titles.get(n, n))}</a>'
+        for n in negs["negotiation"]
+    )
+    period = f"{date_from or 'start'} – {date_to or 'latest'}"
+    page = Template(TEMPLATE.read_text(encoding="utf-8")).substitute(
+        generated=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        period=html.escape(period),
+        nav=nav,
+        sections="\n".join(sections),
+    )
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / "tablewatch-report.html"
+    tmp = path.with_suffix(".html.tmp")
+    tmp.write_text(page, encoding="utf-8")
+    tmp.replace(path)
+    log.info("report: %d negotiations -> %s", len(negs), path)
+    return path

@@ -1,5 +1,0 @@
-"""Self-contained HTML report of the warehouse: the trend at a glance, per negotiation."""
-
-from tablewatch.report.build import build_report
-
-__all__ = ["build_report"]
