@@ -286,9 +286,7 @@ class DemoSite:
         """A sources file a crawl can be pointed at; valid only while this site runs."""
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        header = (
-            "# Written by demosite for a running demo site (ports change per run).\n"
-        )
+        header = "# Written by demosite for a running demo site (ports change per run).\n"
         # A local site needs no politeness delay: the crawl's own settings would only measure it.
         data = {"sources": self.sources(), "settings": LOCAL_CRAWL_SETTINGS}
         path.write_text(header + yaml.safe_dump(data, sort_keys=False))

@@ -28,4 +28,3 @@ def load_rules(path: str | Path | None, default_name: str) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise ConfigError(f"{resolved}: expected a YAML mapping at the top level")
     return data
-

@@ -71,4 +71,3 @@ def daily_backfill(airflow_db, dagbag, demo_site, tmp_path_factory) -> Backfill:
     runs.append(run_dag(dag, logical_date=midnight(DAY2), run_conf=conf))
     after_day2 = table_counts(db)
     return Backfill(db, sources, demo_site, after_day1, after_day2, runs)
-

@@ -56,4 +56,6 @@ def test_interfaces_page_shows_the_generated_schemas() -> None:
         r"<!-- generated: python -m kernel.records -->\n(.*?)<!-- end generated -->", text, re.S
     )
     assert block, "docs/interfaces.md lost its generated section"
-    assert block.group(1) == markdown(), "docs/interfaces.md is stale: paste python -m kernel.records"
+    assert block.group(1) == markdown(), (
+        "docs/interfaces.md is stale: paste python -m kernel.records"
+    )
