@@ -17,6 +17,7 @@ from pathlib import Path
 import duckdb
 
 from crawlers.fingerprints import PassageIndex, PassageParams, SimhashIndex, passages
+from kernel.days import as_date
 from kernel.errors import TablewatchError
 from kernel.paths import Layout
 
@@ -166,7 +167,7 @@ def load_passage_history(
     path = state_file(db_path)
     if path is None or days <= 0 or max_articles <= 0:
         return index
-    cutoff = dt.date.fromisoformat(day) - dt.timedelta(days=days)
+    cutoff = as_date(day) - dt.timedelta(days=days)
     con = _connect(path)
     try:
         cols = _columns(con, "articles")

@@ -25,6 +25,7 @@ from demosite.generated import GeneratedCatalog
 from demosite.outlets import Outlet, OutletSpec, load_outlets
 from demosite.render import article_path
 from demosite.routes import SITEMAP_PAGE, Response, Router
+from kernel.days import as_date
 from kernel.errors import TablewatchError
 
 HOST = "127.0.0.1"
@@ -218,9 +219,7 @@ class DemoSite:
 
     def set_as_of(self, day: dt.date | str | None) -> None:
         """Replay the storyline up to ``day`` (inclusive); None shows everything."""
-        if isinstance(day, str):
-            day = dt.date.fromisoformat(day)
-        self._as_of = day
+        self._as_of = None if day is None else as_date(day, "as_of")
 
     @property
     def outlets(self) -> list[Outlet]:

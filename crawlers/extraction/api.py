@@ -16,6 +16,7 @@ from crawlers.extraction.body import extract_body
 from crawlers.extraction.encoding import decode_html
 from crawlers.extraction.rules import load_rules
 from kernel.errors import TablewatchError
+from kernel.files import write_text
 
 EMPTY: dict[str, Any] = {
     "title": None,
@@ -135,7 +136,5 @@ def extract_dir(html_dir: Path, output: Path) -> int:
         }
     output = Path(output)
     output.parent.mkdir(parents=True, exist_ok=True)
-    tmp = output.with_name(output.name + ".tmp")
-    tmp.write_text(json.dumps(out, ensure_ascii=False, indent=1), encoding="utf-8")
-    tmp.replace(output)
+    write_text(output, json.dumps(out, ensure_ascii=False, indent=1))
     return len(out)

@@ -59,3 +59,31 @@ def test_interfaces_page_shows_the_generated_schemas() -> None:
     assert block.group(1) == markdown(), (
         "docs/interfaces.md is stale: paste python -m kernel.records"
     )
+
+
+def test_loader_reads_exactly_the_record_fields() -> None:
+    """The warehouse stages the same keys the crawl and annotate write, no more, no fewer."""
+    from kernel.records import ARTICLE_FIELDS, SENTENCE_FIELDS, SENTENCE_OPTIONAL_FIELDS
+    from warehouse.staging import ARTICLE_COLUMNS, SENTENCE_COLUMNS
+
+    assert tuple(ARTICLE_COLUMNS) == ARTICLE_FIELDS
+    assert set(SENTENCE_FIELDS) <= set(SENTENCE_COLUMNS)
+    assert set(SENTENCE_COLUMNS) <= set(SENTENCE_FIELDS) | set(SENTENCE_OPTIONAL_FIELDS)
+
+
+def test_articles_table_holds_every_record_field_but_the_body(tmp_path: Path) -> None:
+    """The migration is the third writer of the record's shape: body lives in article_bodies."""
+    from kernel.records import ARTICLE_FIELDS
+    from warehouse.db import connect_write
+
+    with connect_write(tmp_path / "t.duckdb") as con:
+        cols = [r[0] for r in con.execute("describe articles").fetchall()]
+    assert set(cols) == set(ARTICLE_FIELDS) - {"body"}
+
+
+def test_crawler_items_write_the_record_fields() -> None:
+    from crawlers.items import ArticleItem
+    from kernel.records import ARTICLE_FIELDS
+
+    item = ArticleItem("a", "u", "c", "s", "2026-01-01T00:00:00Z", "2026-01-01")
+    assert tuple(item.record()) == ARTICLE_FIELDS
