@@ -255,6 +255,49 @@ def sql(
 
 @app.command()
 @friendly_errors
+def board(
+    negotiation: Annotated[str, typer.Option("--negotiation", help="Negotiation id (watchlist).")],
+    db: DbOpt = DEFAULT_DB,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Day YYYY-MM-DD (default: latest coverage).")
+    ] = None,
+    window_days: Annotated[
+        int | None, typer.Option("--window-days", help="Recent window in days (default 28).")
+    ] = None,
+    format: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
+) -> None:
+    """Which issues are agreed, narrowing, apart or quiet, with the sentence that decided."""
+    from tablewatch.pipeline import board_stage
+
+    if format not in ("table", "json"):
+        raise TablewatchError(f"--format must be table or json, got {format!r}")
+    entries = board_stage(db, negotiation, as_of=as_of, window_days=window_days)
+    if format == "json":
+        typer.echo(json.dumps(entries, ensure_ascii=False, indent=1))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    day = entries[0]["as_of"] if entries else as_of
+    table = Table(title=f"{negotiation}: issues as of {day}")
+    for col in ("issue", "status", "last mentioned", "progress", "gap", "agreement", "evidence"):
+        table.add_column(col, overflow="fold")
+    for e in entries:
+        ev = e["evidence"]
+        table.add_row(
+            e["issue"],
+            e["status"],
+            e["last_mentioned"] or "",
+            str(e["progress"]),
+            str(e["gap"]),
+            str(e["agreement"]),
+            f"{ev['published']}: {ev['sentence']}" if ev else "",
+        )
+    Console(width=160).print(table)
+
+
+@app.command()
+@friendly_errors
 def export(
     to: Annotated[Path, typer.Option("--to", help="Folder for the Parquet dataset.")],
     db: DbOpt = DEFAULT_DB,

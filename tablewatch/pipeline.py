@@ -24,6 +24,7 @@ from kernel.paths import RunFolder, layout
 __all__ = [
     "DEFAULT_SOURCES",
     "alerts_stage",
+    "board_stage",
     "annotate_stage",
     "crawl_stage",
     "load_stage",
@@ -208,6 +209,18 @@ def alerts_stage(
     summary = {"day": day, "alerts": len(alerts), "lines": [format_alert(a) for a in alerts]}
     log.info("alerts %s: %d", day, len(alerts))
     return _timed(summary, started)
+
+
+def board_stage(
+    db: str | Path,
+    negotiation: str,
+    as_of: str | dt.date | None = None,
+    window_days: int | None = None,
+) -> list[dict[str, Any]]:
+    """The issue status board of one negotiation (warehouse.board), for the CLI and the brief."""
+    from warehouse.board import issue_board
+
+    return issue_board(layout(db).db, negotiation, as_of=as_of, window_days=window_days)
 
 
 def notify_failure(message: str) -> None:

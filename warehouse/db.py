@@ -23,6 +23,7 @@ from typing import Any
 import duckdb
 import yaml
 
+from kernel import labels
 from kernel.errors import TablewatchError
 from kernel.paths import layout
 
@@ -117,6 +118,34 @@ def _view_order(views_dir: Path) -> list[tuple[str, str]]:
     return ordered
 
 
+def refresh_vocabulary(con: duckdb.DuckDBPyConnection) -> None:
+    """``label_vocabulary``: every label of kernel.labels, so views can list what has no rows (an
+    issue never mentioned) without a copy of the vocabulary in SQL. Rebuilt on every write-open."""
+    rows = [
+        (name, str(label), position)
+        for name, values in (
+            ("signal", labels.SIGNALS),
+            ("tone", labels.TONES),
+            ("issues", labels.ISSUES),
+            ("parties", labels.PARTIES),
+            ("dates.type", labels.DATE_TYPES),
+            ("status", labels.STATUSES),
+        )
+        for position, label in enumerate(values)
+    ]
+    con.execute(
+        "create or replace table label_vocabulary"
+        " (field varchar not null, label varchar not null, position integer not null)"
+    )
+    fields, values, positions = (list(col) for col in zip(*rows, strict=True))
+    con.execute(
+        "insert into label_vocabulary"
+        " select unnest(cast(? as varchar[])), unnest(cast(? as varchar[])),"
+        " unnest(cast(? as integer[]))",
+        [fields, values, positions],
+    )
+
+
 def create_views(con: duckdb.DuckDBPyConnection, views_dir: Path = VIEWS_DIR) -> list[str]:
     """(Re-)create every view of ``views_dir``; a view file holds one ``create or replace view``."""
     names = []
@@ -154,6 +183,7 @@ def migrate(
             m for m in available if m.version > current and (upto is None or m.version <= upto)
         ]
         _apply_pending(con, pending)
+        refresh_vocabulary(con)
         if views_dir is not None:
             create_views(con, views_dir)
         con.execute("commit")

@@ -104,6 +104,9 @@ def write_sentences(db_path: Path, rows: list[dict[str, Any]]) -> None:
     df["sent_index"] = df.groupby("article_id").cumcount()
     df["published"] = df["published"].map(lambda d: d.isoformat())
     df["tone"] = [1 if t > 0.1 else -1 if t < -0.1 else 0 for t in df["tone_score"]]
+    df["issues"] = [
+        list(v) if isinstance(v, list | tuple) else [] for v in df.get("issues", [None] * len(df))
+    ]
     with connect_write(db_path) as con:
         con.register("rows_df", df)
         con.execute(
@@ -120,7 +123,7 @@ def write_sentences(db_path: Path, rows: list[dict[str, Any]]) -> None:
             insert into sentences (article_id, sent_index, nlp_version, sentence, start_char,
                                    end_char, negotiation, signal, tone, tone_score, issues, parties)
             select article_id, sent_index, 'test-1', sentence, 0, length(sentence), negotiation,
-                   signal, tone, tone_score, []::varchar[], []::varchar[]
+                   signal, tone, tone_score, cast(issues as varchar[]), []::varchar[]
             from rows_df
             """
         )
