@@ -24,13 +24,15 @@ import duckdb
 import yaml
 
 from kernel import labels
-from kernel.errors import TablewatchError
+from kernel.config import read_yaml
+from kernel.errors import ConfigError, TablewatchError
 from kernel.paths import layout
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 MIGRATIONS_DIR = PACKAGE_DIR / "migrations"
 VIEWS_DIR = PACKAGE_DIR / "views"
 SETTINGS_FILE = PACKAGE_DIR / "settings.yaml"
+MILESTONES_FILE = PACKAGE_DIR / "milestones.yaml"
 
 _MIGRATION_NAME = re.compile(r"^(\d{3})_[A-Za-z0-9_]+\.sql$")
 _LOCK_MESSAGES = ("could not set lock", "conflicting lock")
@@ -118,9 +120,13 @@ def _view_order(views_dir: Path) -> list[tuple[str, str]]:
     return ordered
 
 
-def refresh_vocabulary(con: duckdb.DuckDBPyConnection) -> None:
-    """``label_vocabulary``: every label of kernel.labels, so views can list what has no rows (an
-    issue never mentioned) without a copy of the vocabulary in SQL. Rebuilt on every write-open."""
+def refresh_reference_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """Tables the views read that come from configuration, rebuilt on every write-open.
+
+    ``label_vocabulary``: every label of kernel.labels, so views can list what has no rows (an
+    issue never mentioned) without a copy of the vocabulary in SQL. ``milestone_cues``: the cues
+    of ``milestones.yaml`` that make a dated sentence a milestone (view ``sentence_milestones``).
+    """
     rows = [
         (name, str(label), position)
         for name, values in (
@@ -144,6 +150,54 @@ def refresh_vocabulary(con: duckdb.DuckDBPyConnection) -> None:
         " unnest(cast(? as integer[]))",
         [fields, values, positions],
     )
+    cues = milestone_cues()
+    con.execute(
+        "create or replace table milestone_cues as select unnest(cast(? as varchar[])) as kind,"
+        " unnest(cast(? as varchar[])) as pattern, unnest(cast(? as integer[])) as position,"
+        " cast(? as integer) as max_distance",
+        [
+            [c["kind"] for c in cues["cues"]],
+            [c["pattern"] for c in cues["cues"]],
+            list(range(len(cues["cues"]))),
+            cues["max_distance"],
+        ],
+    )
+
+
+MILESTONE_KINDS = (
+    "contract_expiry",
+    "extension",
+    "strike_vote",
+    "strike_start",
+    "ratification_vote",
+    "deadline",
+)
+
+
+def milestone_cues(path: Path | None = None) -> dict[str, Any]:
+    """The coverage-milestone cues, checked: known kinds, patterns DuckDB can compile."""
+    path = path or MILESTONES_FILE
+    data = read_yaml(path)
+    cues = data.get("cues") if isinstance(data, dict) else None
+    if not isinstance(cues, list) or not cues:
+        raise ConfigError(f"{path}: expected a non-empty 'cues' list")
+    for i, cue in enumerate(cues):
+        if not isinstance(cue, dict) or set(cue) != {"kind", "pattern"}:
+            raise ConfigError(f"{path}: cues[{i}] must have exactly 'kind' and 'pattern'")
+        if cue["kind"] not in MILESTONE_KINDS:
+            raise ConfigError(
+                f"{path}: cues[{i}].kind {cue['kind']!r} is not one of {MILESTONE_KINDS}"
+            )
+        try:
+            duckdb.sql("select regexp_matches('', ?)", params=[cue["pattern"]]).fetchall()
+        except duckdb.Error as exc:
+            raise ConfigError(
+                f"{path}: cues[{i}].pattern does not compile: {_one_line(exc)}"
+            ) from None
+    distance = data.get("max_distance")
+    if not isinstance(distance, int) or isinstance(distance, bool) or distance < 1:
+        raise ConfigError(f"{path}: max_distance must be a whole number of characters >= 1")
+    return data
 
 
 def create_views(con: duckdb.DuckDBPyConnection, views_dir: Path = VIEWS_DIR) -> list[str]:
@@ -183,7 +237,7 @@ def migrate(
             m for m in available if m.version > current and (upto is None or m.version <= upto)
         ]
         _apply_pending(con, pending)
-        refresh_vocabulary(con)
+        refresh_reference_tables(con)
         if views_dir is not None:
             create_views(con, views_dir)
         con.execute("commit")

@@ -1,0 +1,98 @@
+"""Milestones stated in the coverage (sentence_milestones, v_milestones), through the real
+annotate and load stages, so the dates are the NLP's own resolutions."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from kernel.errors import ConfigError
+from kernel.records import ARTICLE_FIELDS
+from tablewatch.pipeline import annotate_stage, load_stage
+from warehouse.db import milestone_cues
+from warehouse.query import run_sql
+
+DAY = "2026-05-10"
+TEXTS = {
+    "m1": "The Writers Guild wants a new deal before the current one expires later this summer.\n\n"
+    "The Writers Guild contract expired on March 3, and the guild has worked without one since.\n\n"
+    "Writers Guild members will cast ballots in a strike authorization vote on May 20.\n\n"
+    "Writers Guild negotiators met on Tuesday, May 5, and will meet again on May 12.",
+    "m2": "The Writers Guild said its contract expires on June 30.\n\n"
+    "The Writers Guild of America wants answers on streaming pay.",
+}
+
+
+def article(article_id: str, body: str) -> dict:
+    rec = dict.fromkeys(ARTICLE_FIELDS)
+    rec.update(
+        article_id=article_id,
+        url=f"https://news.test/{article_id}",
+        canonical_url=f"https://news.test/{article_id}",
+        source="testwire",
+        status="relevant",
+        title="Writers Guild talks",
+        authors=[],
+        published=DAY,
+        body=body,
+        negotiations=["wga_2026"],
+        fetched_at=f"{DAY}T06:00:00+00:00",
+        crawl_day=DAY,
+    )
+    return rec
+
+
+@pytest.fixture(scope="module")
+def milestone_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    db = tmp_path_factory.mktemp("ms") / "tablewatch.duckdb"
+    run = db.parent / "runs" / DAY
+    run.mkdir(parents=True)
+    lines = [json.dumps(article(k, v)) for k, v in TEXTS.items()]
+    (run / "articles.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    annotate_stage(db, DAY)
+    load_stage(db, DAY)
+    return db
+
+
+def milestones(db: Path) -> list[tuple]:
+    return run_sql(
+        db,
+        "select kind, cast(date as varchar), label from v_milestones where source = 'coverage'"
+        " order by date, kind",
+    )[1]
+
+
+def test_cued_dates_become_milestones_of_their_kind(milestone_db: Path) -> None:
+    got = milestones(milestone_db)
+    kinds = {(kind, day) for kind, day, _ in got}
+    assert ("contract_expiry", "2026-03-03") in kinds  # a milestone in the past still counts
+    assert ("strike_vote", "2026-05-20") in kinds
+    assert ("contract_expiry", "2026-06-21") in kinds  # "later this summer", a 2026 article
+    assert ("contract_expiry", "2026-06-30") in kinds
+    # a dated sentence without a cue is no milestone
+    assert not any(day in ("2026-05-05", "2026-05-12") for _, day, _ in got)
+
+
+def test_each_milestone_keeps_its_evidence(milestone_db: Path) -> None:
+    _, rows = run_sql(
+        milestone_db,
+        "select evidence, url from v_milestones where kind = 'strike_vote'",
+    )
+    assert rows == [
+        (
+            "Writers Guild members will cast ballots in a strike authorization vote on May 20.",
+            "https://news.test/m1",
+        )
+    ]
+
+
+def test_bad_cue_file_is_one_line(tmp_path: Path) -> None:
+    bad = tmp_path / "m.yaml"
+    bad.write_text("cues:\n  - {kind: strike_vote, pattern: 'vote ('}\nmax_distance: 80\n")
+    with pytest.raises(ConfigError, match=r"cues\[0\].pattern does not compile"):
+        milestone_cues(bad)
+    bad.write_text("cues:\n  - {kind: picnic, pattern: 'x'}\nmax_distance: 80\n")
+    with pytest.raises(ConfigError, match="picnic"):
+        milestone_cues(bad)

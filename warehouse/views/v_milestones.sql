@@ -1,0 +1,11 @@
+-- Every milestone of every negotiation: the watchlist's (source = 'watchlist', evidence null) and
+-- those stated in the coverage (source = 'coverage', evidence = the sentence, url its article).
+-- A date both give appears twice, once per source: that two sources agree is worth seeing.
+create or replace view v_milestones as
+select negotiation, date, kind, label, 'watchlist' as source, null as evidence, null as url,
+    null as published
+from watchlist_milestones
+union all
+select negotiation, date, kind, label, 'coverage' as source, evidence, url, published
+from sentence_milestones
+order by negotiation, date, kind, source;
