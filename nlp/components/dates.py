@@ -50,18 +50,23 @@ def _alt(words: Iterable[str]) -> str:
     return "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
 
 
-def _table(rules: dict[str, Any], key: str, where: str, values: set[str] | None = None) -> dict:
-    """One ``word: value`` mapping of the resolvers, keys lower-cased; values ints or ``values``."""
+def _table(
+    rules: dict[str, Any], key: str, where: str, names: Iterable[str] = (), numbers: bool = True
+) -> dict[str, Any]:
+    """One ``word: value`` table of the resolvers, keys lower-cased; values whole numbers (when
+    ``numbers``) or one of ``names``, so a typo fails at load time rather than resolving wrongly."""
     table = rules.get(key)
     if not isinstance(table, dict) or not table:
         raise ConfigError(f"{where}: '{key}' must be a non-empty mapping")
+    names = set(names)
     out: dict[str, Any] = {}
     for word, value in table.items():
-        if isinstance(value, bool) or not (
-            isinstance(value, int) or (values is not None and value in values)
-        ):
-            allowed = "a whole number" + (f" or one of {sorted(values)}" if values else "")
-            raise ConfigError(f"{where}: '{key}.{word}' must be {allowed}, got {value!r}")
+        number = isinstance(value, int) and not isinstance(value, bool)
+        if not ((numbers and number) or (isinstance(value, str) and value in names)):
+            allowed = [*(["a whole number"] if numbers else []), *sorted(names)]
+            raise ConfigError(
+                f"{where}: '{key}.{word}' must be {' or '.join(allowed)}, got {value!r}"
+            )
         out[str(word).lower()] = value
     return out
 
@@ -101,8 +106,12 @@ class DateRules:
         self.ambiguous_month_preps = {
             w.lower() for w in _words(rules, "ambiguous_month_preps", where)
         }
-        self.month_relatives = _table(rules, "month_relatives", where, {PAST, FUTURE, CURRENT})
-        self.weekday_relatives = _table(rules, "weekday_relatives", where, {PAST, FUTURE, TENSE})
+        self.month_relatives = _table(
+            rules, "month_relatives", where, {PAST, FUTURE, CURRENT}, numbers=False
+        )
+        self.weekday_relatives = _table(
+            rules, "weekday_relatives", where, {PAST, FUTURE, TENSE}, numbers=False
+        )
         self.weekday_strict_relatives = {
             w.lower() for w in _words(rules, "weekday_strict_relatives", where)
         }
