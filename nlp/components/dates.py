@@ -1,7 +1,8 @@
 """``tablewatch_dates``: find date expressions in a sentence and resolve them to calendar values.
 
 Patterns are regular expressions assembled from the vocabulary in ``nlp/config/dates.yaml`` and run
-over the sentence text (so every ``text`` is verbatim). Resolution follows the guidelines:
+over the sentence text (so every ``text`` is verbatim). Each match goes to the resolver its pattern
+is mapped to in that file (``nlp/components/date_resolvers.py``). Resolution follows the guidelines:
 relative expressions resolve against the publication date, anchored ones ("the day before")
 against the last full date before them, weekdays backwards unless the clause is about the future
 (tense read from the dependency parse), months without a year towards the tense, weeks and vague
@@ -11,10 +12,9 @@ is left for the negotiation component, which knows the negotiation's window.
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import re
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -22,41 +22,66 @@ from typing import Any
 from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
 
+from kernel.errors import ConfigError
+from nlp.components.date_resolvers import (
+    CURRENT,
+    FUTURE,
+    NEUTRAL,
+    PAST,
+    RESOLVERS,
+    TENSE,
+    DateMention,
+    Found,
+    month_day,
+    valid,
+)
 from nlp.extensions import add_evidence, register_extensions, sentence_pairs
-from nlp.rules import load_rules
+from nlp.rules import load_rules, str_list
+
+__all__ = ["PENDING_KEY", "DateMention", "DateRules", "find_dates", "resolve_dates"]
 
 DEFAULT_RULES = "dates.yaml"
-PAST, FUTURE, NEUTRAL = "past", "future", "neutral"
 INFINITIVE = "infinitive"
 #: key in ``doc._.tw_context`` listing month-days whose year only the negotiation can tell
 PENDING_KEY = "dates_pending_year"
-_FUTURE_AUX = {"will", "shall", "'ll", "would", "could", "might", "may", "wo"}
 
 
-@dataclass
-class DateMention:
-    """One expression found in a sentence; offsets are relative to the sentence text."""
-
-    start: int
-    end: int
-    text: str
-    type: str
-    value: str | None
-    rule: str
-    pending: tuple[int, int | None] | None = None  # (month, day) waiting for a year
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"text": self.text, "value": self.value, "type": self.type}
-
-
-def _alt(words: list[str]) -> str:
+def _alt(words: Iterable[str]) -> str:
     return "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
+
+
+def _table(
+    rules: dict[str, Any], key: str, where: str, names: Iterable[str] = (), numbers: bool = True
+) -> dict[str, Any]:
+    """One ``word: value`` table of the resolvers, keys lower-cased; values whole numbers (when
+    ``numbers``) or one of ``names``, so a typo fails at load time rather than resolving wrongly."""
+    table = rules.get(key)
+    if not isinstance(table, dict) or not table:
+        raise ConfigError(f"{where}: '{key}' must be a non-empty mapping")
+    names = set(names)
+    out: dict[str, Any] = {}
+    for word, value in table.items():
+        number = isinstance(value, int) and not isinstance(value, bool)
+        if not ((numbers and number) or (isinstance(value, str) and value in names)):
+            allowed = [*(["a whole number"] if numbers else []), *sorted(names)]
+            raise ConfigError(
+                f"{where}: '{key}.{word}' must be {' or '.join(allowed)}, got {value!r}"
+            )
+        out[str(word).lower()] = value
+    return out
+
+
+def _words(rules: dict[str, Any], key: str, where: str) -> tuple[str, ...]:
+    words = str_list(rules.get(key), f"{where}: '{key}'")
+    if not words:
+        raise ConfigError(f"{where}: '{key}' must list at least one word")
+    return words
 
 
 class DateRules:
     """Compiled patterns and lookup tables of one ``dates.yaml``."""
 
-    def __init__(self, rules: dict[str, Any]) -> None:
+    def __init__(self, rules: dict[str, Any], where: str = DEFAULT_RULES) -> None:
         self.month_of = {w.lower(): int(m) for m, ws in rules["months"].items() for w in ws}
         self.weekday_of = {w.lower(): int(d) for d, ws in rules["weekdays"].items() for w in ws}
         self.number_of = {str(k).lower(): int(v) for k, v in rules["numbers"].items()}
@@ -75,6 +100,33 @@ class DateRules:
         self.extension_verbs = {w.lower() for w in rules.get("extension_verbs", [])}
         self.end_preps = {w.lower() for w in rules.get("end_preps", [])}
         self.season_preps = {w.lower() for w in rules.get("season_preps", [])}
+        self.future_auxiliaries = {w.lower() for w in _words(rules, "future_auxiliaries", where)}
+        # what the resolvers look at (nlp/components/date_resolvers.py)
+        self.ambiguous_months = set(_words(rules, "ambiguous_months", where))
+        self.ambiguous_month_preps = {
+            w.lower() for w in _words(rules, "ambiguous_month_preps", where)
+        }
+        self.month_relatives = _table(
+            rules, "month_relatives", where, {PAST, FUTURE, CURRENT}, numbers=False
+        )
+        self.weekday_relatives = _table(
+            rules, "weekday_relatives", where, {PAST, FUTURE, TENSE}, numbers=False
+        )
+        self.weekday_strict_relatives = {
+            w.lower() for w in _words(rules, "weekday_strict_relatives", where)
+        }
+        self.season_relatives = _table(rules, "season_relatives", where, {TENSE})
+        season_months = _table(rules, "season_months", where)
+        self.season_months = {code.upper(): month for code, month in season_months.items()}
+        self.relative_days = _table(rules, "relative_days", where)
+        anchor = rules.get("anchor_shifts") or {}
+        self.anchor_shifts = {
+            k: _table(anchor, k, f"{where}: 'anchor_shifts'")
+            for k in ("before_after", "relative", "counted")
+        }
+        self.period_relatives = _table(rules, "period_relatives", where)
+        self.frequency_words = {w.lower() for w in _words(rules, "frequency_words", where)}
+        self.duration_kept_preps = {w.lower() for w in _words(rules, "duration_kept_preps", where)}
         mon = _alt([w for ws in rules["months"].values() for w in ws])
         wd = _alt([w for ws in rules["weekdays"].values() for w in ws])
         parts = _alt(rules.get("day_parts", []))
@@ -87,6 +139,9 @@ class DateRules:
         holidays = _alt(list(self.fixed) + list(self.moving))
         year = r"(?P<year>(?:19|20)\d{2})(?![\d%])"
         day = r"(?P<day>[0-3]?\d)(?:st|nd|rd|th)?(?!\d|%|:)"
+        month_rel = _alt(self.month_relatives)
+        shift_words = {k: _alt(v) for k, v in self.anchor_shifts.items()}
+        duration_preps = _alt(_words(rules, "duration_preps", where))
         b = r"(?<![\w.])"
         e = r"(?![\w-])"
         ci = re.IGNORECASE
@@ -105,14 +160,14 @@ class DateRules:
                 "month",
                 re.compile(
                     rf"{b}(?P<pre>(?:the\s+)?(?:end|beginning|start|middle|first half|second half)\s+of\s+"
-                    rf"|(?:early|late|mid)[-\s]|(?:this|last|next|(?i:this|last|next)\s+)\s*)?"
+                    rf"|(?:early|late|mid)[-\s]|(?:{month_rel}|(?i:{month_rel})\s+)\s*)?"
                     rf"(?P<mon>{mon})(?:,?\s+(?:of\s+)?{year})?{e}"
                 ),
             ),
             (
                 "season",
                 re.compile(
-                    rf"{b}(?:(?P<rel>this|last|next|the|early|late|mid)[-\s]+)?(?P<season>{seasons})"
+                    rf"{b}(?:(?P<rel>{_alt(self.season_relatives)})[-\s]+)?(?P<season>{seasons})"
                     rf"(?:\s+(?:of\s+)?{year})?{e}",
                     ci,
                 ),
@@ -122,23 +177,23 @@ class DateRules:
             (
                 "weekday",
                 re.compile(
-                    rf"{b}(?:(?P<rel>(?i:this coming|this past|last|next|this|coming|past))\s+)?(?P<wd>{wd})"
+                    rf"{b}(?:(?P<rel>(?i:{_alt(self.weekday_relatives)}))\s+)?(?P<wd>{wd})"
                     rf"(?:\s+(?P<part>{parts}))?{e}"
                 ),
             ),
             (
                 "relday",
                 re.compile(
-                    rf"{b}(?P<rel>today|tonight|yesterday|tomorrow|this (?:morning|afternoon|evening)){e}",
+                    rf"{b}(?P<rel>{_alt(self.relative_days)}){e}",
                     ci,
                 ),
             ),
             (
                 "anchored",
                 re.compile(
-                    rf"{b}(?:(?:the\s+)?(?P<kind>day|night|evening|morning)\s+(?P<dir>before|after)"
-                    rf"|the\s+(?P<dir2>previous|next|following)\s+(?:day|night|morning|evening)"
-                    rf"|(?P<n>{num}|a|one)\s+days?\s+(?P<dir3>later|earlier))(?=\s*(?:[,.;:!?)\"”]|$|and\b|when\b))",
+                    rf"{b}(?:(?:the\s+)?(?P<kind>day|night|evening|morning)\s+(?P<dir>{shift_words['before_after']})"
+                    rf"|the\s+(?P<dir2>{shift_words['relative']})\s+(?:day|night|morning|evening)"
+                    rf"|(?P<n>{num}|a|one)\s+days?\s+(?P<dir3>{shift_words['counted']}))(?=\s*(?:[,.;:!?)\"”]|$|and\b|when\b))",
                     ci,
                 ),
             ),
@@ -155,14 +210,14 @@ class DateRules:
                     rf"{b}(?:(?:every|each)\s+(?:other\s+)?(?:day|week|month|year|morning|night|evening|weekday|weekend|{wd})"
                     rf"|(?:\d+|{_alt(num_words)})\s+(?:hours?|days?)\s+(?:a|per|each)\s+(?:day|week)"
                     rf"|(?:once|twice|(?:\d+|{_alt(num_words)})\s+times)\s+(?:a|per)\s+(?:day|week|month|year)"
-                    rf"|daily|weekly|nightly|around the clock){e}",
+                    rf"|{_alt(self.frequency_words)}|around the clock){e}",
                     ci,
                 ),
             ),
             (
                 "period",
                 re.compile(
-                    rf"{b}(?:(?P<pre>earlier|later|late|early)\s+)?(?P<rel>this past|this coming|this|last|next)\s+(?P<unit>week|weekend|month|year){e}"
+                    rf"{b}(?:(?P<pre>earlier|later|late|early)\s+)?(?P<rel>{_alt(self.period_relatives)})\s+(?P<unit>week|weekend|month|year){e}"
                     rf"|{b}(?:(?:over|during)\s+)?(?:the|that)\s+(?P<unit2>weekend){e}"
                     rf"|{b}(?:the\s+)?end\s+of\s+(?:the|this)\s+(?P<unit3>week|month|year){e}",
                     ci,
@@ -179,7 +234,7 @@ class DateRules:
             (
                 "duration",
                 re.compile(
-                    rf"{b}(?P<prep>(?:over|for|within|during)\s+)?(?:(?P<the>the\s+(?:past|last|previous|first|final|next)\s+))?"
+                    rf"{b}(?P<prep>(?:{duration_preps})\s+)?(?:(?P<the>the\s+(?:past|last|previous|first|final|next)\s+))?"
                     rf"(?:(?:{mods})\s+)?(?:(?P<n>{num}|{vague})|(?<=for )an?|(?<=over )an?|(?<=within )an?)"
                     rf"[\s-]+(?:(?:straight|consecutive|full|more|long|additional|extra)\s+)?(?P<unit>{unit})s?{e}"
                     rf"|{b}(?:over\s+)?the\s+(?:past|last|previous)\s+(?:(?:several|few|couple of|many)\s+)?(?P<unit2>{unit})s?{e}"
@@ -188,48 +243,32 @@ class DateRules:
                 ),
             ),
         ]
+        self.resolver_of = _resolver_map(rules, [name for name, _ in self.patterns], where)
+
+
+def _resolver_map(rules: dict[str, Any], patterns: list[str], where: str) -> dict[str, str]:
+    """``resolvers:`` of dates.yaml, checked: every pattern has one, every name is registered."""
+    table = rules.get("resolvers")
+    if not isinstance(table, dict):
+        raise ConfigError(f"{where}: 'resolvers' must map each date pattern to a resolver")
+    missing = [name for name in patterns if name not in table]
+    unknown = [name for name in table if name not in patterns]
+    if missing or unknown:
+        raise ConfigError(
+            f"{where}: 'resolvers' must name exactly the date patterns {patterns}"
+            f" (missing {missing}, unknown {unknown})"
+        )
+    bad = {name: kind for name, kind in table.items() if kind not in RESOLVERS}
+    if bad:
+        raise ConfigError(
+            f"{where}: 'resolvers' names no such resolver: {bad} (known: {sorted(RESOLVERS)})"
+        )
+    return dict(table)
 
 
 @cache
 def _rules(path: str | None) -> DateRules:
-    return DateRules(load_rules(path, DEFAULT_RULES))
-
-
-def _shift_year(ref: dt.date, month: int, day: int | None, tense: str) -> int:
-    """Year of a month(-day) given without one: closest to ``ref`` in the tense's direction."""
-    when = dt.date(ref.year, month, min(day or 1, 28))
-    gap = (when - ref).days if day else (month - ref.month) * 30
-    if tense == PAST and gap > 31:
-        return ref.year - 1
-    if tense == FUTURE and gap < -31:
-        return ref.year + 1
-    if tense == NEUTRAL:
-        if gap > 183:
-            return ref.year - 1
-        if gap < -183:
-            return ref.year + 1
-    return ref.year
-
-
-def _valid(year: int, month: int, day: int) -> bool:
-    return 1 <= month <= 12 and 1 <= day <= calendar.monthrange(year, month)[1]
-
-
-def _iso(year: int, month: int | None = None, day: int | None = None) -> str:
-    if month is None:
-        return f"{year:04d}"
-    if day is None:
-        return f"{year:04d}-{month:02d}"
-    return f"{year:04d}-{month:02d}-{day:02d}"
-
-
-def _nth_weekday(year: int, month: int, weekday: int, nth: int) -> dt.date:
-    days = [
-        d
-        for d in range(1, calendar.monthrange(year, month)[1] + 1)
-        if dt.date(year, month, d).weekday() == weekday
-    ]
-    return dt.date(year, month, days[nth - 1] if nth > 0 else days[nth])
+    return DateRules(load_rules(path, DEFAULT_RULES), path or DEFAULT_RULES)
 
 
 class _Tense:
@@ -269,7 +308,7 @@ class _Tense:
         auxes = [c for c in verb.children if c.dep_ in ("aux", "auxpass")]
         if verb.dep_ == "conj":
             auxes += [c for c in verb.head.children if c.dep_ in ("aux", "auxpass")]
-        if any(a.lower_ in _FUTURE_AUX for a in auxes):
+        if any(a.lower_ in self.rules.future_auxiliaries for a in auxes):
             return FUTURE
         tag = verb.tag_
         past_form = tag == "VBD" or any(a.tag_ == "VBD" or a.lower_ == "had" for a in auxes)
@@ -327,14 +366,24 @@ def find_dates(
             if name == "monthday"
             else None
         )
-        if year and _valid(int(year), *_month_day(rules, m)):
-            explicit.append(dt.date(int(year), *_month_day(rules, m)))
+        if year and valid(int(year), *month_day(rules, m)):
+            explicit.append(dt.date(int(year), *month_day(rules, m)))
     ref_anchor = anchor
     for start, end, name, m in chosen:
         span = sent.doc.char_span(doc_offset + start, doc_offset + end, alignment_mode="expand")
-        mention = _resolve(
-            rules, name, m, text, published, ref_anchor, explicit, lambda s=span: tense.of(s), span
+        found = Found(
+            rules,
+            name,
+            m,
+            _groups(m),
+            text,
+            published,
+            ref_anchor,
+            explicit,
+            _lazy(tense, span),
+            span,
         )
+        mention = _resolve(found)
         if mention is None:
             continue
         mentions.append(mention)
@@ -343,202 +392,21 @@ def find_dates(
     return mentions
 
 
-def _month_day(rules: DateRules, m: re.Match[str]) -> tuple[int, int]:
+def _groups(m: re.Match[str]) -> dict[str, str | None]:
     groups = m.groupdict()
-    mon = groups.get("mon") or groups.get("mon2")
-    day = groups.get("day") or groups.get("day2")
-    return rules.month_of[mon.lower()], int(day) if day else 0
+    if groups.get("year2"):
+        groups["year"] = groups["year2"]  # the "14 July 2023" order names its year apart
+    return groups
 
 
-def _resolve(
-    rules: DateRules,
-    name: str,
-    m: re.Match[str],
-    text: str,
-    published: dt.date | None,
-    anchor: dt.date | None,
-    explicit: list[dt.date],
-    tense_of: Any,
-    span: Span | None,
-) -> DateMention | None:
-    start, end = m.start(), m.end()
-    g = m.groupdict()
-    if g.get("year2"):
-        g["year"] = g["year2"]
-
-    def mention(
-        value: str | None, kind: str = "date", s: int = start, pending: Any = None
-    ) -> DateMention:
-        return DateMention(s, end, text[s:end], kind, value, f"dates:{name}", pending)
-
-    if name in ("monthday", "week_of"):
-        month, day = _month_day(rules, m)
-        if g.get("year"):
-            year = int(g["year"])
-            return mention(_iso(year, month, day) if _valid(year, month, day) else None)
-        if not 1 <= day <= 31:
-            return None
-        ref = published or _nearest(explicit, anchor)
-        if ref is None:
-            return mention(None, pending=(month, day))
-        year = _shift_year(ref, month, day, tense_of() if published else NEUTRAL)
-        return mention(_iso(year, month, day) if _valid(year, month, day) else None)
-    if name == "month":
-        mon_word = g["mon"]
-        pre = (g.get("pre") or "").strip().lower()
-        if mon_word == "May" and not g.get("year") and not pre:
-            before = text[:start].rstrip().rsplit(" ", 1)[-1].lower()
-            if before not in (
-                "in",
-                "of",
-                "since",
-                "until",
-                "by",
-                "through",
-                "before",
-                "after",
-                "during",
-                "from",
-                "to",
-                "early",
-                "late",
-                "mid",
-            ):
-                return None
-        month = rules.month_of[mon_word.lower()]
-        s = start
-        if g.get("year"):
-            return mention(_iso(int(g["year"]), month), s=s)
-        ref = published or _nearest(explicit, anchor)
-        if ref is None:
-            return mention(None, s=s, pending=(month, None))
-        direction = (
-            PAST if pre.startswith("last") else FUTURE if pre.startswith("next") else tense_of()
-        )
-        if pre.startswith("this"):
-            return mention(_iso(ref.year, month), s=s)
-        return mention(_iso(_shift_year(ref, month, None, direction), month), s=s)
-    if name == "season":
-        rel = (g.get("rel") or "").lower()
-        code = rules.season_of[g["season"].lower()]
-        if g.get("year"):
-            return mention(f"{int(g['year']):04d}-{code}")
-        if not rel:
-            # a bare season is a date only after a preposition of time ("by summer")
-            before = text[: m.start()].rstrip().rsplit(" ", 1)[-1].lower()
-            if before not in rules.season_preps:
-                return None
-            rel = "the"
-        if published is None:
-            return mention(None)
-        year = published.year + (1 if rel == "next" else -1 if rel == "last" else 0)
-        if rel in ("the", "early", "late", "mid"):
-            season_month = {"SP": 4, "SU": 7, "FA": 10, "WI": 1}[code]
-            year = _shift_year(published, season_month, None, tense_of())
-        return mention(f"{year:04d}-{code}")
-    if name == "holiday":
-        hol = g["hol"].lower()
-        ref = published or _nearest(explicit, anchor)
-        if ref is None:
-            return mention(None)
-        if hol in rules.fixed:
-            month, day = rules.fixed[hol]
-            year = _shift_year(ref, month, day, tense_of() if published else NEUTRAL)
-            return mention(_iso(year, month, day))
-        month, weekday, nth = rules.moving[hol]
-        year = _shift_year(ref, month, 15, tense_of() if published else NEUTRAL)
-        return mention(_nth_weekday(year, month, weekday, nth).isoformat())
-    if name == "year":
-        return mention(g["year"])
-    if name == "weekday":
-        if published is None:
-            return mention(None)
-        target = rules.weekday_of[g["wd"].lower()]
-        rel = (g.get("rel") or "").lower()
-        direction = (
-            PAST
-            if rel in ("last", "this past", "past")
-            else FUTURE
-            if rel in ("next", "this coming", "coming")
-            else tense_of()
-        )
-        if direction == FUTURE:
-            delta = (target - published.weekday()) % 7 or (7 if rel == "next" else 0)
-            return mention((published + dt.timedelta(days=delta)).isoformat())
-        delta = (published.weekday() - target) % 7 or (7 if rel == "last" else 0)
-        return mention((published - dt.timedelta(days=delta)).isoformat())
-    if name == "relday":
-        if text[max(0, start - 4) : start] == "the " and m.group(0)[0].isupper():
-            return None  # "the Today show"
-        if published is None:
-            return mention(None)
-        shift = {"yesterday": -1, "tomorrow": 1}.get(g["rel"].lower(), 0)
-        return mention((published + dt.timedelta(days=shift)).isoformat())
-    if name == "anchored":
-        base = anchor
-        if base is None:
-            return mention(None)
-        if g.get("dir3"):
-            n = _number(rules, g["n"]) or 1
-            shift = n if g["dir3"].lower() == "later" else -n
-        else:
-            word = (g.get("dir") or g.get("dir2") or "").lower()
-            shift = -1 if word in ("before", "previous") else 1
-        return mention((base + dt.timedelta(days=shift)).isoformat())
-    if name == "ago":
-        n = _number(rules, g["n"])
-        unit = g["unit"].lower()
-        if published is None or n is None or g.get("mod") or unit in ("week", "hour", "decade"):
-            return mention(None)
-        if unit == "day":
-            return mention((published - dt.timedelta(days=n)).isoformat())
-        if unit == "month":
-            total = published.year * 12 + published.month - 1 - n
-            return mention(_iso(total // 12, total % 12 + 1))
-        return mention(_iso(published.year - n))
-    if name == "set":
-        if (
-            span is not None
-            and span[0].lower_ in ("daily", "weekly", "nightly")
-            and span[0].pos_ == "ADJ"
-        ):
-            return None
-        return mention(None, "set")
-    if name == "period":
-        unit = (g.get("unit") or g.get("unit2") or g.get("unit3") or "").lower()
-        rel = (g.get("rel") or "this").lower()
-        if unit in ("week", "weekend") or published is None:
-            return mention(None)
-        step = {"last": -1, "this past": -1, "next": 1, "this coming": 1}.get(rel, 0)
-        if unit == "month":
-            total = published.year * 12 + published.month - 1 + step
-            return mention(_iso(total // 12, total % 12 + 1))
-        return mention(_iso(published.year + step))
-    if name == "vague":
-        return mention(None)
-    if name == "duration":
-        s = start
-        prep = g.get("prep")
-        if prep and g.get("the") and not prep.lower().startswith("over"):
-            s = start + len(prep)
-        return DateMention(s, end, text[s:end], "duration", None, "dates:duration")
-    return None
+def _lazy(tense: _Tense, span: Span | None) -> Callable[[], str]:
+    """The tense of ``span`` when a resolver asks: most dates never need the parse read."""
+    return lambda: tense.of(span)
 
 
-def _nearest(explicit: list[dt.date], anchor: dt.date | None) -> dt.date | None:
-    if explicit:
-        return explicit[0]
-    return anchor
-
-
-def _number(rules: DateRules, word: str) -> int | None:
-    word = word.lower()
-    if word in rules.number_of:
-        return rules.number_of[word]
-    try:
-        return int(float(word))
-    except ValueError:
-        return None
+def _resolve(found: Found) -> DateMention | None:
+    """A lookup of the match's resolver (``resolvers:`` in dates.yaml) and a call."""
+    return RESOLVERS[found.rules.resolver_of[found.name]](found)
 
 
 def resolve_dates(
