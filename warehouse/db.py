@@ -201,7 +201,8 @@ def milestone_cues(path: Path | None = None) -> dict[str, Any]:
 
 
 def create_views(con: duckdb.DuckDBPyConnection, views_dir: Path = VIEWS_DIR) -> list[str]:
-    """(Re-)create every view of ``views_dir``; a view file holds one ``create or replace view``."""
+    """(Re-)create every view of ``views_dir``; a view file holds one ``create or replace view``
+    (or table macro) and its ``comment on view``, so the description lives beside the SQL."""
     names = []
     for name, text in _view_order(views_dir):
         try:

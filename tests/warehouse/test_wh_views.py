@@ -267,3 +267,15 @@ def test_rows_written_without_published_copy_still_count(db_path: Path) -> None:
         ("deadline", D("2023-07-05"), 1, 1)
     ]
     assert rows(db_path, "select issue, share from v_issue_share_weekly") == [("ai", 1.0)]
+
+
+def test_every_analyst_view_carries_a_comment(loaded_db: Path) -> None:
+    """The guide promises `select view_name, comment from duckdb_views()` describes each view."""
+    from warehouse.query import run_sql
+
+    _, rows = run_sql(
+        loaded_db,
+        "select view_name, comment from duckdb_views() where not internal and view_name like 'v\\_%' escape '\\'",
+    )
+    missing = sorted(name for name, comment in rows if not comment)
+    assert len(rows) >= 10 and missing == []

@@ -49,3 +49,4 @@ select
 from dated
 where date is not null and distance <= max_distance
 qualify row_number() over (partition by article_id, sent_index order by distance, date) = 1;
+comment on view sentence_milestones is 'Milestones stated in the coverage: a cued sentence (warehouse/milestones.yaml) and the resolved date nearest the cue.';

@@ -15,3 +15,4 @@ select
         select 1 from alert_deliveries as d where d.alert_id = a.alert_id and d.status = 'sent'
     ) as delivered
 from alerts as a;
+comment on view v_alerts is 'Alerts raised (one per episode) with their figures, evidence and delivery state per channel.';

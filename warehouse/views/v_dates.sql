@@ -12,3 +12,4 @@ semi join sentences as s
     on s.article_id = d.article_id
     and s.sent_index = d.sent_index
 order by d.article_id, d.sent_index, d.date_index;
+comment on view v_dates is 'One date expression of a current-version sentence: text (verbatim), value (YYYY, YYYY-MM, YYYY-MM-DD or YYYY-SU/WI/SP/FA, null if unresolved), type (date, duration, set).';

@@ -19,3 +19,4 @@ select
     m.mentions / sum(m.mentions) over (partition by m.negotiation, m.week) as share
 from mentions as m
 order by m.negotiation, m.week, m.issue;
+comment on view v_issue_share_weekly is 'Issue share of voice per negotiation and week: mentions (sentences naming the issue), share (0-1 of the week''s issue mentions).';

@@ -5,3 +5,4 @@ select *
 from issue_status_as_of(
     coalesce((select max(published) from v_sentences where negotiation is not null), current_date)
 );
+comment on view v_issue_status is 'The issue status board as of the latest published day: agreed, narrowing, apart, quiet or unmentioned per negotiation and issue, with the sentence that decided (rules: issue_status_as_of).';

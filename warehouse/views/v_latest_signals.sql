@@ -17,3 +17,4 @@ from stg_negotiation_sentences as s
 inner join articles as a on s.article_id = a.article_id
 where s.signal <> 'none'
 order by s.published desc, s.negotiation, a.url, s.sent_index;
+comment on view v_latest_signals is 'Sentences about a watched negotiation with a signal other than none, newest first, with the evidence (JSON text) that produced their labels.';

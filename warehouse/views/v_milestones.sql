@@ -9,3 +9,4 @@ union all
 select negotiation, date, kind, label, 'coverage' as source, evidence, url, published
 from sentence_milestones
 order by negotiation, date, kind, source;
+comment on view v_milestones is 'Milestones per negotiation: source watchlist (the watchlist''s dates) or coverage (stated in an article, with the sentence as evidence).';

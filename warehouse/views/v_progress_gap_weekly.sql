@@ -21,3 +21,4 @@ select
     end as pg_index
 from weekly as w
 order by w.negotiation, w.week;
+comment on view v_progress_gap_weekly is 'Progress and gap sentences per negotiation and week; pg_index = (progress - gap) / (progress + gap) in [-1, 1], null when both are 0.';

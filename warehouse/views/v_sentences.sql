@@ -15,3 +15,4 @@ select
     s.issues as issues,
     s.parties as parties
 from stg_sentences as s;
+comment on view v_sentences is 'One labelled sentence of the current NLP version (negotiation may be null) with its article: url, source, published, title; signal, tone, tone_score, issues[], parties[].';

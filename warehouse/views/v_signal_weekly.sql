@@ -8,3 +8,4 @@ select
 from stg_negotiation_sentences as s
 group by s.negotiation, s.week, s.signal
 order by s.negotiation, s.week, s.signal;
+comment on view v_signal_weekly is 'Sentences per negotiation, week and signal (none included).';

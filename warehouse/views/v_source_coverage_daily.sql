@@ -26,3 +26,4 @@ select
 from arts as a
 left join sents as s on a.source = s.source and a.day = s.day
 order by a.source, a.day;
+comment on view v_source_coverage_daily is 'Per outlet and publication day: relevant articles and their current-version sentences about a watched negotiation.';

@@ -25,3 +25,4 @@ window trailing_7d as (
     range between interval 6 days preceding and current row
 )
 order by d.negotiation, d.day;
+comment on view v_tone_daily is 'Tone per negotiation and publication day with coverage: sentences, mean_tone (-1..1), mean_tone_score, rolling_mean_7d (the 7 calendar days ending on day).';

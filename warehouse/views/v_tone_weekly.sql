@@ -25,3 +25,4 @@ window trailing_4w as (
     range between interval 21 days preceding and current row
 )
 order by w.negotiation, w.week;
+comment on view v_tone_weekly is 'Tone per negotiation and ISO week (Monday) with coverage: sentences, mean_tone, mean_tone_score, rolling_mean_4w (the 4 weeks ending with week).';
