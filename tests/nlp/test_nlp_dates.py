@@ -161,3 +161,26 @@ def test_resolve_dates_function_on_a_span(nlp) -> None:
         {"text": "Oct. 2", "value": "2023-10-02", "type": "date"},
     ]
     assert resolve_dates(doc[:], None)[0]["value"] is None
+
+
+@pytest.mark.parametrize(
+    "edit, message",
+    [
+        (lambda r: r["resolvers"].update(month="calendar"), "calendar"),
+        (lambda r: r["resolvers"].pop("season"), "season"),
+    ],
+)
+def test_a_broken_resolver_table_is_one_config_error(tmp_path, edit, message) -> None:
+    """The resolver table is data: a pattern with no resolver, or an unknown one, fails at load."""
+    import yaml
+
+    from kernel.errors import ConfigError
+    from nlp.components.dates import DatesComponent
+    from nlp.rules import CONFIG_DIR
+
+    rules = yaml.safe_load((CONFIG_DIR / "dates.yaml").read_text(encoding="utf-8"))
+    edit(rules)
+    path = tmp_path / "dates.yaml"
+    path.write_text(yaml.safe_dump(rules), encoding="utf-8")
+    with pytest.raises(ConfigError, match=message):
+        DatesComponent(path)
