@@ -8,6 +8,7 @@ from tests.support.alerts import (  # noqa: F401 - fixtures
     _no_channels,
     alerts_config,
     db,
+    smtp_auth_server,
     smtp_server,
     webhook,
 )

@@ -7,6 +7,7 @@ import hashlib
 import json
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from email import message_from_bytes, policy
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -17,6 +18,7 @@ import pandas as pd
 import pytest
 import yaml
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
 
 from warehouse.db import connect_write
 
@@ -134,12 +136,23 @@ NEGATIVE = [-0.6, -0.4, -0.5]
 
 
 class WebhookReceiver:
-    """Records JSON bodies POSTed to it; answers 500 to the first ``fail_first`` requests."""
+    """Records JSON bodies POSTed to it; answers 500 to the first ``fail_first`` requests.
+
+    ``misbehave`` = "hang" (read the request, never answer), "garbage" (answer bytes that are not
+    HTTP) or "drip" (a status line, then one header byte at a time for ``drip_seconds`` before a
+    valid answer) applies to the first ``misbehave_first`` requests; every request's
+    ``Idempotency-Key`` header is kept in ``keys``.
+    """
 
     def __init__(self) -> None:
         self.bodies: list[dict[str, Any]] = []
+        self.keys: list[str | None] = []
         self.requests = 0
         self.fail_first = 0
+        self.misbehave: str | None = None
+        self.misbehave_first = 1_000_000
+        self.drip_seconds = 20.0
+        self.release = threading.Event()
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -147,6 +160,10 @@ class WebhookReceiver:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length)
                 receiver.requests += 1
+                receiver.keys.append(self.headers.get("Idempotency-Key"))
+                if receiver.misbehave and receiver.requests <= receiver.misbehave_first:
+                    self._misbehave(receiver.misbehave)
+                    return
                 if receiver.requests <= receiver.fail_first:
                     self.send_response(500)
                     self.end_headers()
@@ -156,6 +173,25 @@ class WebhookReceiver:
                 self.send_response(200)
                 self.end_headers()
                 self.wfile.write(b"ok")
+
+            def _misbehave(self, how: str) -> None:
+                self.close_connection = True
+                if how == "hang":
+                    receiver.release.wait(30)
+                elif how == "garbage":
+                    self.wfile.write(b"\x00\xffNOT HTTP AT ALL\r\n\r\n")
+                elif how == "drip":
+                    self.wfile.write(b"HTTP/1.1 200 OK\r\nX-Drip: ")
+                    self.wfile.flush()
+                    end = time.monotonic() + receiver.drip_seconds
+                    while time.monotonic() < end and not receiver.release.is_set():
+                        try:
+                            self.wfile.write(b"x")
+                            self.wfile.flush()
+                        except OSError:
+                            return
+                        time.sleep(0.2)
+                    self.wfile.write(b"\r\nContent-Length: 2\r\n\r\nok")
 
             def log_message(self, *args: Any) -> None:
                 pass
@@ -168,6 +204,14 @@ class WebhookReceiver:
 class _MailHandler:
     def __init__(self) -> None:
         self.messages: list[Any] = []
+        self.logins: list[tuple[str, str]] = []
+
+    def authenticate(
+        self, server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any
+    ) -> AuthResult:
+        """Every login succeeds; what reached the server is what an eavesdropper would see."""
+        self.logins.append((auth_data.login.decode(), auth_data.password.decode()))
+        return AuthResult(success=True)
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
         msg = message_from_bytes(envelope.content, policy=policy.default)
@@ -206,6 +250,7 @@ def _no_channels(monkeypatch: pytest.MonkeyPatch) -> None:
         "TABLEWATCH_SMTP_PASSWORD",
         "TABLEWATCH_SMTP_FROM",
         "TABLEWATCH_SMTP_TO",
+        "TABLEWATCH_SMTP_INSECURE",
     ):
         monkeypatch.delenv(name, raising=False)
 
@@ -218,15 +263,17 @@ def webhook(monkeypatch: pytest.MonkeyPatch) -> Iterator[WebhookReceiver]:
     try:
         yield rec
     finally:
+        rec.release.set()
         rec.server.shutdown()
         rec.server.server_close()
 
 
-@pytest.fixture
-def smtp_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[_MailHandler]:
+def _smtp(monkeypatch: pytest.MonkeyPatch, **auth: Any) -> Iterator[_MailHandler]:
     handler = _MailHandler()
     port = _free_port()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    if auth:
+        auth["authenticator"] = handler.authenticate
+    controller = Controller(handler, hostname="127.0.0.1", port=port, **auth)
     controller.start()
     monkeypatch.setenv("TABLEWATCH_SMTP_HOST", "127.0.0.1")
     monkeypatch.setenv("TABLEWATCH_SMTP_PORT", str(port))
@@ -236,3 +283,15 @@ def smtp_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[_MailHandler]:
         yield handler
     finally:
         controller.stop()
+
+
+@pytest.fixture
+def smtp_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[_MailHandler]:
+    """A plain relay on a free port: no TLS, no AUTH."""
+    yield from _smtp(monkeypatch)
+
+
+@pytest.fixture
+def smtp_auth_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[_MailHandler]:
+    """A server that offers AUTH without TLS (no STARTTLS): it records the logins it receives."""
+    yield from _smtp(monkeypatch, auth_require_tls=False, auth_required=False)
