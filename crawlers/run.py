@@ -207,6 +207,7 @@ def write_stats(
         out_of_window=int(stats.get("tablewatch/listing_out_of_window", 0)),
         already_stored=int(stats.get("tablewatch/link_already_stored", 0)),
         elapsed_s=round(elapsed_s, 3),
+        links_dropped=int(stats.get("tablewatch/links_dropped", 0)),
     )
     errors_prefix = "tablewatch/listing_errors/"
     out = CrawlStats(
