@@ -10,5 +10,6 @@ from tests.support.alerts import (  # noqa: F401 - fixtures
     db,
     smtp_auth_server,
     smtp_server,
+    smtp_tls_server,
     webhook,
 )

@@ -159,3 +159,30 @@ def test_smtp_without_credentials_may_use_a_plain_relay(
     run_alerts(db, day(19), alerts_config)
     assert smtp_auth_server.logins == [] and len(smtp_auth_server.messages) == 2
     assert [r[2] for r in _deliveries(db)] == ["sent", "sent"]
+
+
+def test_smtp_password_goes_after_starttls(
+    db: Path, alerts_config: Path, smtp_tls_server, monkeypatch: pytest.MonkeyPatch
+):
+    """The secure path: STARTTLS with a verified certificate, then AUTH, then the message."""
+    _two_drops(db)
+    monkeypatch.setenv("TABLEWATCH_SMTP_USER", "desk")
+    monkeypatch.setenv("TABLEWATCH_SMTP_PASSWORD", "s3cret")
+    run_alerts(db, day(19), alerts_config)
+    assert smtp_tls_server.logins == [("desk", "s3cret")] * 2
+    assert len(smtp_tls_server.messages) == 2
+    assert [r[1:3] for r in _deliveries(db)] == [("email", "sent")] * 2
+
+
+def test_smtp_certificate_not_trusted_gets_no_password(
+    db: Path, alerts_config: Path, smtp_tls_server, monkeypatch: pytest.MonkeyPatch
+):
+    _two_drops(db)
+    monkeypatch.delenv("SSL_CERT_FILE")  # the server's CA is no longer trusted
+    monkeypatch.setenv("TABLEWATCH_SMTP_USER", "desk")
+    monkeypatch.setenv("TABLEWATCH_SMTP_PASSWORD", "s3cret")
+    run_alerts(db, day(19), alerts_config)
+    assert smtp_tls_server.logins == [] and smtp_tls_server.messages == []
+    rows = _deliveries(db)
+    assert [r[1:3] for r in rows] == [("email", "failed")] * 2
+    assert all("CERTIFICATE_VERIFY_FAILED" in r[4] for r in rows)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import ipaddress
 import json
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Iterator
@@ -289,6 +291,65 @@ def _smtp(monkeypatch: pytest.MonkeyPatch, **auth: Any) -> Iterator[_MailHandler
 def smtp_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[_MailHandler]:
     """A plain relay on a free port: no TLS, no AUTH."""
     yield from _smtp(monkeypatch)
+
+
+def _tls_context(folder: Path) -> tuple[ssl.SSLContext, Path]:
+    """A throwaway CA and a certificate for 127.0.0.1 it signed: (server context, CA file)."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    now = dt.datetime.now(dt.UTC)
+
+    def name(cn: str) -> x509.Name:
+        return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
+
+    ca_key, key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+    ca = (
+        x509.CertificateBuilder()
+        .subject_name(name("tablewatch test CA"))
+        .issuer_name(name("tablewatch test CA"))
+        .public_key(ca_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(ca_key, hashes.SHA256())
+    )
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name("127.0.0.1"))
+        .issuer_name(ca.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .sign(ca_key, hashes.SHA256())
+    )
+    pem = serialization.Encoding.PEM
+    ca_file, cert_file, key_file = folder / "ca.pem", folder / "cert.pem", folder / "key.pem"
+    ca_file.write_bytes(ca.public_bytes(pem))
+    cert_file.write_bytes(cert.public_bytes(pem))
+    key_file.write_bytes(
+        key.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert_file, key_file)
+    return context, ca_file
+
+
+@pytest.fixture
+def smtp_tls_server(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[_MailHandler]:
+    """A server that offers STARTTLS (a certificate from a CA the client is told to trust via
+    SSL_CERT_FILE) and accepts AUTH only over TLS."""
+    context, ca_file = _tls_context(tmp_path)
+    monkeypatch.setenv("SSL_CERT_FILE", str(ca_file))
+    yield from _smtp(monkeypatch, tls_context=context, require_starttls=True, auth_require_tls=True)
 
 
 @pytest.fixture
