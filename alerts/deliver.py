@@ -26,7 +26,7 @@ import smtplib
 import ssl
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from email.message import EmailMessage
 from typing import Any, Protocol
 from urllib.parse import urlsplit
@@ -83,7 +83,7 @@ def _run(coro: Any) -> Any:
 class WebhookChannel:
     """POSTs JSON to an incoming-webhook URL (Slack, Mattermost, Rocket.Chat, or any receiver)."""
 
-    url: str
+    url: str = field(repr=False)  # a Slack webhook URL is a token: never in a repr or a log
     timeout: float
     name: str = "webhook"
 
@@ -140,7 +140,7 @@ class EmailChannel:
     sender: str
     recipients: tuple[str, ...]
     user: str | None
-    password: str | None
+    password: str | None = field(repr=False)
     timeout: float
     prefix: str
     insecure: bool = False
