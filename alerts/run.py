@@ -3,7 +3,9 @@
 The network is never touched while the warehouse write lock is held: detection and storage run in
 one write session, sending happens outside it, and the outcomes are recorded in a second short
 session. A failed send is stored as 'failed' and picked up again by the next run; a 'sent' one is
-never selected again, so nothing is lost and nothing is sent twice.
+never selected again, so nothing is lost and nothing is sent twice by us. A send whose outcome is
+'unknown' (sent, no answer in time) is tried again on the next run only, with the same alert_id
+as idempotency key, so a receiver that dedupes on it shows it once.
 """
 
 from __future__ import annotations
@@ -82,10 +84,11 @@ def run_alerts(
         outcomes = deliver(todo, channels, cfg.delivery, store.utcnow)
         with connect_write(db_path) as con:
             store.record_deliveries(con, outcomes)
-        failed = [o for o in outcomes if o["status"] == "failed"]
+        failed = [o for o in outcomes if o["status"] != "sent"]
         if failed:
             log.warning(
-                "%d deliveries failed; they will be retried on the next run: %s",
+                "%d deliveries failed or have an unknown outcome; the next run tries them "
+                "again: %s",
                 len(failed),
                 failed[0]["error"],
             )
@@ -95,7 +98,8 @@ def run_alerts(
 def notify_failure(message: str, config_path: str | Path | None = None) -> dict[str, str]:
     """Send a plain message on every configured channel; never raises (used in failure callbacks).
 
-    Returns {channel: "sent" | "failed: <error>"}; empty when no channel is configured.
+    Returns {channel: "sent" | "failed: <error>" | "unknown: <error>"}; empty when no channel is
+    configured.
     """
     try:
         cfg = load_alerts_config(config_path)
@@ -105,6 +109,6 @@ def notify_failure(message: str, config_path: str | Path | None = None) -> dict[
         return {}
     result: dict[str, str] = {}
     for ch in channels:
-        ok, _, error = with_retries(lambda c=ch: c.send_text(message), cfg.delivery)
-        result[ch.name] = "sent" if ok else f"failed: {error}"
+        status, _, error = with_retries(lambda c=ch: c.send_text(message), cfg.delivery)
+        result[ch.name] = "sent" if status == "sent" else f"{status}: {error}"
     return result

@@ -1,7 +1,9 @@
 """Downloader middlewares: keep redirects on the source's domains, and back off like a guest.
 
 Scrapy's built-in offsite filter checks the spider's ``allowed_domains``; one spider crawls many
-sources, so the guard here checks each request against its own source's domains (request meta).
+sources, so the guard here checks each request against its own source's scope (request meta:
+hosts with their ports). Requests without a source (robots.txt, which Scrapy's robots middleware
+makes itself) may only be redirected on their own host and port.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet import task
 
-from crawlers.urls import host_allowed
+from crawlers.urls import host_allowed, same_origin
 
 if TYPE_CHECKING:
     from typing import Self
@@ -43,10 +45,17 @@ class OffsiteRedirectMiddleware:
         return cls(crawler)
 
     def process_request(self, request: Request) -> None:
+        redirects = request.meta.get("redirect_urls")
+        if not redirects:
+            return
         allowed = request.meta.get("allowed_domains")
-        if allowed and request.meta.get("redirect_urls") and not host_allowed(request.url, allowed):
+        if allowed:
+            if not host_allowed(request.url, allowed):
+                self.stats.inc_value("tablewatch/offsite_redirect")
+                raise OffsiteRedirect(f"redirect to {request.url} leaves {', '.join(allowed)}")
+        elif not same_origin(request.url, redirects[0]):
             self.stats.inc_value("tablewatch/offsite_redirect")
-            raise OffsiteRedirect(f"redirect to {request.url} leaves {', '.join(allowed)}")
+            raise OffsiteRedirect(f"redirect of {redirects[0]} to {request.url} leaves its host")
 
 
 def retry_after_seconds(value: str | bytes | None, now: float | None = None) -> float | None:

@@ -4,20 +4,27 @@ Twisted's reactor cannot be restarted, and the CLI, Airflow tasks and tests craw
 process, so ``crawl()`` starts ``python -m crawlers.run`` and waits. The child writes
 ``articles.jsonl``, ``feed_state.jsonl`` and ``crawl_stats.json`` into the run folder; the parent
 only reads the stats back. A crash leaves the previous files of the day untouched.
+
+The child never outlives its parent: on Linux it asks the kernel for SIGTERM when the parent dies
+(``PR_SET_PDEATHSIG``), so a ``kill -9`` of ``tablewatch crawl`` or of an Airflow task ends the
+crawl too (SIGTERM: it discards its partial files). The day lock belongs to whoever writes: the
+child inherits the parent's locked file, and a child started on its own takes the lock itself.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import ctypes
 import datetime as dt
 import fcntl
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -71,27 +78,45 @@ def crawl(
         raise TablewatchError(f"crawl settings must be JSON-serialisable: {exc}") from None
     run_dir, raw_dir = Path(run_dir).resolve(), Path(raw_dir).resolve()
     run_dir.mkdir(parents=True, exist_ok=True)
-    with _day_lock(run_dir, day):
+    with _day_lock(run_dir, day) as lock_fd:
         # left by a killed crawl of this day (SIGKILL gives it no chance to clean up)
         for stale in (*run_dir.glob("*.tmp"), *(raw_dir / day).glob("*.warc.gz.tmp")):
             stale.unlink()
         return _run_child(
-            sources_path, run_dir, raw_dir, db_path, day, watchlist_path, settings_json
+            sources_path, run_dir, raw_dir, db_path, day, watchlist_path, settings_json, lock_fd
         )
 
 
 @contextlib.contextmanager
-def _day_lock(run_dir: Path, day: str) -> Iterator[None]:
-    """Two crawls of one day would write the same files: the second one is refused."""
+def _day_lock(run_dir: Path, day: str) -> Iterator[int]:
+    """Two crawls of one day would write the same files: the second one is refused.
+
+    Yields the locked descriptor: a child that inherits it holds the same lock (flock belongs to
+    the open file), so the lock lasts as long as the last of parent and child.
+    """
     with open(run_dir / ".crawl.lock", "w") as fh:
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             raise TablewatchError(f"another crawl of {day} is running ({run_dir})") from None
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
+        yield fh.fileno()
+
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent(parent: int) -> Callable[[], None] | None:
+    """A ``preexec_fn`` that makes the child get SIGTERM when ``parent`` dies (Linux only)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    libc = ctypes.CDLL(None, use_errno=True)
+
+    def preexec() -> None:
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+        if os.getppid() != parent:  # the parent died before the request took effect
+            os._exit(1)
+
+    return preexec
 
 
 def _run_child(
@@ -102,6 +127,7 @@ def _run_child(
     day: str,
     watchlist_path: Path | None,
     settings_json: str,
+    lock_fd: int,
 ) -> CrawlResult:
     cmd = [
         sys.executable, "-m", "crawlers.run",
@@ -110,6 +136,7 @@ def _run_child(
         "--raw-dir", str(raw_dir),
         "--day", day,
         "--settings-json", settings_json,
+        "--lock-fd", str(lock_fd),
     ]  # fmt: skip
     if db_path is not None:
         cmd += ["--db", str(Path(db_path).resolve())]
@@ -119,7 +146,14 @@ def _run_child(
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO_DIR), env.get("PYTHONPATH")) if p)
     log_path = RunFolder(run_dir).crawl_log
     with open(log_path, "wb") as log:
-        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env)
+        proc = subprocess.Popen(
+            cmd,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=env,
+            pass_fds=(lock_fd,),
+            preexec_fn=_die_with_parent(os.getpid()),  # noqa: PLW1509 - only prctl and getppid
+        )
         try:
             proc.wait()
         except BaseException:  # interrupted (Ctrl-C, task timeout): never leave an orphan crawl
@@ -207,6 +241,7 @@ def write_stats(
         out_of_window=int(stats.get("tablewatch/listing_out_of_window", 0)),
         already_stored=int(stats.get("tablewatch/link_already_stored", 0)),
         elapsed_s=round(elapsed_s, 3),
+        links_dropped=int(stats.get("tablewatch/links_dropped", 0)),
     )
     errors_prefix = "tablewatch/listing_errors/"
     out = CrawlStats(
@@ -240,7 +275,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--day", required=True)
     parser.add_argument("--watchlist")
     parser.add_argument("--settings-json", default="{}")
+    parser.add_argument("--lock-fd", type=int, help="the day lock, already held by the parent")
     args = parser.parse_args(argv)
+    if args.lock_fd is None:  # started on its own: take the day lock like crawl() does
+        try:
+            Path(args.run_dir).mkdir(parents=True, exist_ok=True)
+            lock = contextlib.ExitStack()
+            lock.enter_context(_day_lock(Path(args.run_dir), args.day))
+        except TablewatchError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        except OSError as exc:
+            print(f"error: cannot lock the run folder {args.run_dir}: {exc}", file=sys.stderr)
+            return 2
     started = time.monotonic()
     started_at = dt.datetime.now(dt.UTC)
     try:

@@ -75,11 +75,84 @@ def article_id(canonical_url: str) -> str:
     return hashlib.sha256(canonical_url.encode("utf-8")).hexdigest()[:16]
 
 
+def _effective_port(url: str) -> tuple[str, str, int] | None:
+    """(scheme, host, port) of an http(s) URL, the scheme's default port filled in; None if bad."""
+    parts = urlsplit(url.strip())
+    scheme = parts.scheme.lower()
+    if scheme not in DEFAULT_PORTS:
+        return None
+    try:
+        port = parts.port or DEFAULT_PORTS[scheme]
+    except ValueError:
+        return None
+    return scheme, (parts.hostname or "").lower().rstrip("."), port
+
+
+def split_entry(entry: str) -> tuple[str, int | None]:
+    """``host`` or ``host:port`` of an allowed_domains entry (ValueError for a bad port)."""
+    domain, sep, port = entry.strip().lower().lstrip(".").rpartition(":")
+    if not sep:
+        return port.rstrip("."), None
+    if not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError(f"{entry!r}: port must be a number 1-65535")
+    return domain.rstrip("."), int(port)
+
+
+def _host_matches(host: str, domain: str) -> bool:
+    return host == domain or host.endswith("." + domain)
+
+
+def source_scope(allowed_domains: tuple[str, ...], own_urls: tuple[str, ...]) -> tuple[str, ...]:
+    """The entries ``host_allowed`` checks for one source: scheme, host and port all count.
+
+    An entry that names a port (``host:port``) allows exactly that port. One without a port allows
+    the ports of the source's own URLs (feeds, sitemaps, start URLs) on that domain, and the
+    standard web ports (80, 443) when those URLs use them or none is on the domain: a source
+    served on 127.0.0.1:8001 never reaches 127.0.0.1:8002, a public outlet keeps http and https.
+    """
+    out: dict[str, None] = {}
+    for entry in allowed_domains:
+        domain, port = split_entry(entry)
+        if port is not None:
+            out[f"{domain}:{port}"] = None
+            continue
+        ports = {
+            origin[2]
+            for origin in map(_effective_port, own_urls)
+            if origin is not None and _host_matches(origin[1], domain)
+        }
+        if not ports or ports & {80, 443}:
+            out[domain] = None
+        for p in sorted(ports - {80, 443}):
+            out[f"{domain}:{p}"] = None
+    return tuple(out)
+
+
 def host_allowed(url: str, allowed_domains: tuple[str, ...] | list[str]) -> bool:
-    """True when the URL's host is one of the domains or a subdomain of one."""
-    host = (urlsplit(url).hostname or "").lower().rstrip(".")
-    for domain in allowed_domains:
-        domain = domain.lower().lstrip(".")
-        if host == domain or host.endswith("." + domain):
+    """True when the URL is http(s) on one of the domains (or a subdomain) and an allowed port.
+
+    An entry ``host:port`` allows that port only; a bare ``host`` the standard ports 80 and 443
+    (``source_scope`` turns a source's ``allowed_domains`` into these entries).
+    """
+    origin = _effective_port(url)
+    if origin is None:
+        return False
+    _, host, port = origin
+    for entry in allowed_domains:
+        try:
+            domain, entry_port = split_entry(entry)
+        except ValueError:
+            continue
+        if not _host_matches(host, domain):
+            continue
+        if (port in (80, 443)) if entry_port is None else (port == entry_port):
             return True
     return False
+
+
+def same_origin(url: str, first: str) -> bool:
+    """A redirect stays on the first URL's host and port (http -> https on the same host counts)."""
+    a, b = _effective_port(url), _effective_port(first)
+    if a is None or b is None or a[1] != b[1]:
+        return False
+    return a[2] == b[2] or {a[2], b[2]} <= {80, 443}

@@ -104,6 +104,7 @@ class CrawlCounts(_Record):
     out_of_window: int  #: links listed with a date outside every watched window: never fetched
     already_stored: int  #: links of articles the warehouse already holds: never fetched
     elapsed_s: float  #: wall seconds of the crawl process
+    links_dropped: int = 0  #: links past the per-listing cap (a listing's excess): never fetched
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from scrapy.http import Response
 from twisted.python.failure import Failure
 
 from crawlers.discovery import ListingError, parse_listing, section_links
-from crawlers.extraction.encoding import decode_html
+from crawlers.extraction.encoding import decode_html, looks_binary
 from crawlers.extraction_workers import ExtractionFailed, ExtractionWorkers
 from crawlers.failures import failure_reason
 from crawlers.items import ArticleItem, FeedStateItem
@@ -85,7 +85,8 @@ class NewsSpider(scrapy.Spider):
         return [(n.start - slack, n.end + slack) for n in load_watchlist(watchlist)]
 
     def _meta(self, source: Source, **extra: Any) -> dict[str, Any]:
-        return {"source": source.name, "allowed_domains": source.allowed_domains, **extra}
+        # The source's scope (host and port), checked again on every redirect by the middleware.
+        return {"source": source.name, "allowed_domains": source.scope, **extra}
 
     async def start(self) -> AsyncIterator[Any]:
         for source in self.sources:
@@ -155,7 +156,7 @@ class NewsSpider(scrapy.Spider):
             if depth >= self.max_depth:
                 self.crawler.stats.inc_value("tablewatch/sitemap_too_deep")
                 break
-            if host_allowed(child.url, source.allowed_domains):
+            if host_allowed(child.url, source.scope):
                 yield self._listing_request(child.url, source, depth + 1)
         for entry in listing.entries[: self.max_links]:
             if (
@@ -170,6 +171,19 @@ class NewsSpider(scrapy.Spider):
                 yield request
         if len(listing.entries) > self.max_links:
             self.crawler.stats.inc_value("tablewatch/listing_truncated")
+        self._count_dropped(url, len(listing.entries), len(listing.children))
+
+    def _count_dropped(self, url: str, *lengths: int) -> None:
+        """Links past the per-listing cap are never fetched: count them, never drop silently."""
+        dropped = sum(max(0, n - self.max_links) for n in lengths)
+        if dropped:
+            log.warning(
+                "%s lists %d links past TABLEWATCH_MAX_LINKS_PER_LISTING=%d: not followed",
+                url,
+                dropped,
+                self.max_links,
+            )
+            self.crawler.stats.inc_value("tablewatch/links_dropped", dropped)
 
     def _in_some_window(self, day: dt.date) -> bool:
         return any(lo <= day <= hi for lo, hi in self.windows)
@@ -179,7 +193,9 @@ class NewsSpider(scrapy.Spider):
         pattern = source.extra.get("article_pattern")
         rx = re.compile(pattern) if pattern else self.default_pattern
         html = decode_html(response.body, _header(response, "Content-Type"))
-        for link in section_links(html, response.url, source.allowed_domains, rx)[: self.max_links]:
+        links = section_links(html, response.url, source.scope, rx)
+        self._count_dropped(response.meta["listing_url"], len(links))
+        for link in links[: self.max_links]:
             request = self._article_request(link, source)
             if request is not None:
                 yield request
@@ -197,9 +213,7 @@ class NewsSpider(scrapy.Spider):
         self, url: str, source: Source, listed: dt.date | None = None
     ) -> scrapy.Request | None:
         """None when the article is already stored, already requested, or off the source's site."""
-        if not url.startswith(("http://", "https://")) or not host_allowed(
-            url, source.allowed_domains
-        ):
+        if not url.startswith(("http://", "https://")) or not host_allowed(url, source.scope):
             self.crawler.stats.inc_value("tablewatch/link_offsite")
             return None
         canonical = canonicalize(url)
@@ -241,7 +255,9 @@ class NewsSpider(scrapy.Spider):
         source = self._source(response)
         requested = response.meta["requested_url"]
         ctype = _header(response, "Content-Type")
-        if ctype and not ctype.lower().startswith(_HTML_TYPES):
+        if (ctype and not ctype.lower().startswith(_HTML_TYPES)) or looks_binary(response.body):
+            # A PDF or random bytes labelled text/html would "extract" to garbage sentences.
+            self.crawler.stats.inc_value("tablewatch/not_html")
             return self._failed_item(response.request, "not_html", response.status, response.url)
         page = await self.extractor.extract(response.body, ctype, response.url, source.name)
         canonical = canonicalize(response.url)
@@ -249,7 +265,7 @@ class NewsSpider(scrapy.Spider):
         if (
             isinstance(declared, str)
             and declared.startswith(("http://", "https://"))
-            and host_allowed(declared, source.allowed_domains)
+            and host_allowed(declared, source.scope)
             and canonicalize(declared).split("://", 1)[1].count("/")
             > 1  # a homepage is no canonical
         ):

@@ -8,6 +8,8 @@ from tests.support.alerts import (  # noqa: F401 - fixtures
     _no_channels,
     alerts_config,
     db,
+    smtp_auth_server,
     smtp_server,
+    smtp_tls_server,
     webhook,
 )

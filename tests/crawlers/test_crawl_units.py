@@ -16,7 +16,7 @@ from crawlers.relevance import RelevanceGate
 from crawlers.run import crawl
 from crawlers.sources import DEFAULT_SOURCES
 from crawlers.state import load_state
-from crawlers.urls import article_id, canonicalize, host_allowed
+from crawlers.urls import article_id, canonicalize, host_allowed, same_origin, source_scope
 from kernel.errors import ConfigError, TablewatchError
 from kernel.watchlist import load_watchlist
 from tests.support.crawl import paragraphs, warehouse_with_articles
@@ -36,6 +36,26 @@ def test_host_allowed_includes_subdomains_only():
     assert host_allowed("https://www.variety.com/x", ("variety.com",))
     assert not host_allowed("https://notvariety.com/x", ("variety.com",))
     assert not host_allowed("https://variety.com.evil.net/x", ("variety.com",))
+
+
+def test_scope_is_host_and_port():
+    public = source_scope(("variety.com",), ("https://variety.com/feed/",))
+    assert public == ("variety.com",)
+    assert host_allowed("http://www.variety.com/x", public)  # http and https, standard ports
+    assert not host_allowed("https://variety.com:8443/x", public)
+    local = source_scope(("127.0.0.1",), ("http://127.0.0.1:8001/feed", "http://127.0.0.1:8001/s"))
+    assert local == ("127.0.0.1:8001",)
+    assert host_allowed("http://127.0.0.1:8001/a", local)
+    assert not host_allowed("http://127.0.0.1:8002/a", local)
+    assert not host_allowed("http://127.0.0.1/a", local)
+    assert not host_allowed("http://127.0.0.1:x/a", local)  # a bad port is never in scope
+    named = source_scope(("127.0.0.1:9000", "a.com"), ("http://127.0.0.1:8001/feed",))
+    assert named == ("127.0.0.1:9000", "a.com")
+    assert not host_allowed("http://127.0.0.1:8001/a", named)
+    assert not host_allowed("ftp://a.com/x", named)
+    assert same_origin("https://a.com/robots.txt", "http://a.com/robots.txt")
+    assert not same_origin("http://a.com:81/robots.txt", "http://a.com/robots.txt")
+    assert not same_origin("http://b.com/robots.txt", "http://a.com/robots.txt")
 
 
 def test_simhash_separates_copies_from_other_articles():

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import ipaddress
 import json
 import socket
+import ssl
 import threading
+import time
 from collections.abc import Iterator
 from email import message_from_bytes, policy
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -17,6 +20,7 @@ import pandas as pd
 import pytest
 import yaml
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
 
 from warehouse.db import connect_write
 
@@ -137,12 +141,23 @@ NEGATIVE = [-0.6, -0.4, -0.5]
 
 
 class WebhookReceiver:
-    """Records JSON bodies POSTed to it; answers 500 to the first ``fail_first`` requests."""
+    """Records JSON bodies POSTed to it; answers 500 to the first ``fail_first`` requests.
+
+    ``misbehave`` = "hang" (read the request, never answer), "garbage" (answer bytes that are not
+    HTTP) or "drip" (a status line, then one header byte at a time for ``drip_seconds`` before a
+    valid answer) applies to the first ``misbehave_first`` requests; every request's
+    ``Idempotency-Key`` header is kept in ``keys``.
+    """
 
     def __init__(self) -> None:
         self.bodies: list[dict[str, Any]] = []
+        self.keys: list[str | None] = []
         self.requests = 0
         self.fail_first = 0
+        self.misbehave: str | None = None
+        self.misbehave_first = 1_000_000
+        self.drip_seconds = 20.0
+        self.release = threading.Event()
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -150,6 +165,10 @@ class WebhookReceiver:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length)
                 receiver.requests += 1
+                receiver.keys.append(self.headers.get("Idempotency-Key"))
+                if receiver.misbehave and receiver.requests <= receiver.misbehave_first:
+                    self._misbehave(receiver.misbehave)
+                    return
                 if receiver.requests <= receiver.fail_first:
                     self.send_response(500)
                     self.end_headers()
@@ -159,6 +178,25 @@ class WebhookReceiver:
                 self.send_response(200)
                 self.end_headers()
                 self.wfile.write(b"ok")
+
+            def _misbehave(self, how: str) -> None:
+                self.close_connection = True
+                if how == "hang":
+                    receiver.release.wait(30)
+                elif how == "garbage":
+                    self.wfile.write(b"\x00\xffNOT HTTP AT ALL\r\n\r\n")
+                elif how == "drip":
+                    self.wfile.write(b"HTTP/1.1 200 OK\r\nX-Drip: ")
+                    self.wfile.flush()
+                    end = time.monotonic() + receiver.drip_seconds
+                    while time.monotonic() < end and not receiver.release.is_set():
+                        try:
+                            self.wfile.write(b"x")
+                            self.wfile.flush()
+                        except OSError:
+                            return
+                        time.sleep(0.2)
+                    self.wfile.write(b"\r\nContent-Length: 2\r\n\r\nok")
 
             def log_message(self, *args: Any) -> None:
                 pass
@@ -171,6 +209,14 @@ class WebhookReceiver:
 class _MailHandler:
     def __init__(self) -> None:
         self.messages: list[Any] = []
+        self.logins: list[tuple[str, str]] = []
+
+    def authenticate(
+        self, server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any
+    ) -> AuthResult:
+        """Every login succeeds; what reached the server is what an eavesdropper would see."""
+        self.logins.append((auth_data.login.decode(), auth_data.password.decode()))
+        return AuthResult(success=True)
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
         msg = message_from_bytes(envelope.content, policy=policy.default)
@@ -209,6 +255,7 @@ def _no_channels(monkeypatch: pytest.MonkeyPatch) -> None:
         "TABLEWATCH_SMTP_PASSWORD",
         "TABLEWATCH_SMTP_FROM",
         "TABLEWATCH_SMTP_TO",
+        "TABLEWATCH_SMTP_INSECURE",
     ):
         monkeypatch.delenv(name, raising=False)
 
@@ -221,15 +268,17 @@ def webhook(monkeypatch: pytest.MonkeyPatch) -> Iterator[WebhookReceiver]:
     try:
         yield rec
     finally:
+        rec.release.set()
         rec.server.shutdown()
         rec.server.server_close()
 
 
-@pytest.fixture
-def smtp_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[_MailHandler]:
+def _smtp(monkeypatch: pytest.MonkeyPatch, **auth: Any) -> Iterator[_MailHandler]:
     handler = _MailHandler()
     port = _free_port()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    if auth:
+        auth["authenticator"] = handler.authenticate
+    controller = Controller(handler, hostname="127.0.0.1", port=port, **auth)
     controller.start()
     monkeypatch.setenv("TABLEWATCH_SMTP_HOST", "127.0.0.1")
     monkeypatch.setenv("TABLEWATCH_SMTP_PORT", str(port))
@@ -239,3 +288,74 @@ def smtp_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[_MailHandler]:
         yield handler
     finally:
         controller.stop()
+
+
+@pytest.fixture
+def smtp_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[_MailHandler]:
+    """A plain relay on a free port: no TLS, no AUTH."""
+    yield from _smtp(monkeypatch)
+
+
+def _tls_context(folder: Path) -> tuple[ssl.SSLContext, Path]:
+    """A throwaway CA and a certificate for 127.0.0.1 it signed: (server context, CA file)."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    now = dt.datetime.now(dt.UTC)
+
+    def name(cn: str) -> x509.Name:
+        return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
+
+    ca_key, key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+    ca = (
+        x509.CertificateBuilder()
+        .subject_name(name("tablewatch test CA"))
+        .issuer_name(name("tablewatch test CA"))
+        .public_key(ca_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(ca_key, hashes.SHA256())
+    )
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name("127.0.0.1"))
+        .issuer_name(ca.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .sign(ca_key, hashes.SHA256())
+    )
+    pem = serialization.Encoding.PEM
+    ca_file, cert_file, key_file = folder / "ca.pem", folder / "cert.pem", folder / "key.pem"
+    ca_file.write_bytes(ca.public_bytes(pem))
+    cert_file.write_bytes(cert.public_bytes(pem))
+    key_file.write_bytes(
+        key.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert_file, key_file)
+    return context, ca_file
+
+
+@pytest.fixture
+def smtp_tls_server(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[_MailHandler]:
+    """A server that offers STARTTLS (a certificate from a CA the client is told to trust via
+    SSL_CERT_FILE) and accepts AUTH only over TLS."""
+    context, ca_file = _tls_context(tmp_path)
+    monkeypatch.setenv("SSL_CERT_FILE", str(ca_file))
+    yield from _smtp(monkeypatch, tls_context=context, require_starttls=True, auth_require_tls=True)
+
+
+@pytest.fixture
+def smtp_auth_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[_MailHandler]:
+    """A server that offers AUTH without TLS (no STARTTLS): it records the logins it receives."""
+    yield from _smtp(monkeypatch, auth_require_tls=False, auth_required=False)

@@ -18,11 +18,13 @@ create table if not exists alerts (
     created_at timestamp not null      -- UTC, when the row was written
 );
 
--- One row per (alert, channel); 'failed' rows are retried on the next run, 'sent' never again.
+-- One row per (alert, channel); 'failed' and 'unknown' rows are retried on the next run, 'sent'
+-- never again. 'unknown': the request went out but no answer came in time (the receiver may have
+-- it); the retry carries the same alert_id (Idempotency-Key header) for the receiver to dedupe.
 create table if not exists alert_deliveries (
     alert_id varchar not null,         -- alerts.alert_id
     channel varchar not null,          -- 'webhook' | 'email'
-    status varchar not null,           -- 'sent' | 'failed'
+    status varchar not null,           -- 'sent' | 'failed' | 'unknown' (see above)
     attempts integer not null,         -- attempts over all runs
     last_error varchar,                -- message of the last failure, null once sent
     last_attempt_at timestamp,         -- UTC
