@@ -252,14 +252,26 @@ def connect_write(
         con.close()
 
 
-@contextmanager
-def connect_read(db_path: str | Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A read-only connection to the latest published snapshot (else the file itself)."""
+def _read_target(db_path: str | Path) -> Path:
+    """The latest published snapshot, else the file itself."""
     db = Path(db_path)
     snapshot = layout(db).snapshot
     target = snapshot if snapshot.exists() else db
     if not target.exists():
         raise TablewatchError(f"no warehouse at {db}: run `tablewatch load` first")
+    if not target.is_file():
+        raise TablewatchError(f"not a warehouse file: {target}")
+    return target
+
+
+@contextmanager
+def connect_read(db_path: str | Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-only connection to the latest published snapshot (else the file itself).
+
+    Our own readers (report, alerts, export) use it; the export writes Parquet through it, so it
+    keeps file access. Ad-hoc SQL from people goes through ``connect_analyst`` instead.
+    """
+    target = _read_target(db_path)
     try:
         con = duckdb.connect(str(target), read_only=True)
     except duckdb.Error as exc:
@@ -271,6 +283,46 @@ def connect_read(db_path: str | Path) -> Iterator[duckdb.DuckDBPyConnection]:
         raise TablewatchError(f"cannot open warehouse {target}: {_one_line(exc)}") from None
     try:
         con.execute("set timezone = 'UTC'")
+        yield con
+    finally:
+        con.close()
+
+
+#: Applied in this order after the snapshot is attached; the last one freezes the rest.
+_ANALYST_SETTINGS = (
+    "set TimeZone = 'UTC'",
+    "set autoinstall_known_extensions = false",
+    "set autoload_known_extensions = false",
+    "set enable_external_access = false",
+    "set lock_configuration = true",
+)
+
+
+@contextmanager
+def connect_analyst(db_path: str | Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The snapshot for arbitrary SQL from people: SELECTs over the tables and views, nothing else.
+
+    Read-only, with DuckDB's external access off (no ``read_csv``/``glob`` of other files, no
+    ``COPY ... TO``, ``EXPORT DATABASE``, ``ATTACH``, ``INSTALL``/``LOAD``) and the configuration
+    locked so a query cannot switch that back on. The snapshot is attached to an in-memory database
+    instead of opened directly: DuckDB refuses two connections to one file with different settings
+    in one process, and the attach lets the time zone (an extension setting) be set before the lock.
+    """
+    target = _read_target(db_path)
+    con = duckdb.connect(":memory:")
+    try:
+        try:
+            con.execute("attach ? as warehouse (read_only)", [str(target)])
+        except duckdb.Error as exc:
+            if _is_lock_error(exc):
+                raise TablewatchError(
+                    f"warehouse {target} is locked by a writer and has no snapshot yet: "
+                    "retry when the load has finished"
+                ) from None
+            raise TablewatchError(f"cannot open warehouse {target}: {_one_line(exc)}") from None
+        con.execute("use warehouse")
+        for statement in _ANALYST_SETTINGS:
+            con.execute(statement)
         yield con
     finally:
         con.close()
