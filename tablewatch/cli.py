@@ -36,6 +36,10 @@ DateOpt = Annotated[
 SourcesOpt = Annotated[
     Path | None, typer.Option("--sources", help="Sources YAML (default: crawlers/sources.yaml).")
 ]
+WatchlistOpt = Annotated[
+    Path | None,
+    typer.Option("--watchlist", help="Watchlist YAML (default: kernel/watchlist.yaml)."),
+]
 VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Debug logging.")]
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -94,13 +98,14 @@ def crawl(
     db: DbOpt = DEFAULT_DB,
     date: DateOpt = None,
     sources: SourcesOpt = None,
+    watchlist: WatchlistOpt = None,
     verbose: VerboseOpt = False,
 ) -> None:
     """Crawl every source's feeds, sitemaps and sections into the raw archive and the day's run folder."""
     from tablewatch.pipeline import crawl_stage
 
     _setup_logging(verbose)
-    _echo_json(crawl_stage(db, date, sources=sources))
+    _echo_json(crawl_stage(db, date, sources=sources, watchlist=watchlist))
 
 
 @app.command()
@@ -116,6 +121,7 @@ def annotate(
     date: DateOpt = None,
     batch_size: Annotated[int, typer.Option(help="Documents per nlp.pipe batch.")] = 32,
     n_process: Annotated[int, typer.Option(help="Worker processes for nlp.pipe.")] = 1,
+    watchlist: WatchlistOpt = None,
     verbose: VerboseOpt = False,
 ) -> None:
     """Label every sentence: with --input/--output any JSONL file, else the day's crawled articles."""
@@ -124,11 +130,18 @@ def annotate(
     if input is not None or output is not None:
         if input is None or output is None:
             raise TablewatchError("--input and --output go together")
+        from kernel.watchlist import load_watchlist
         from nlp.annotate import annotate_file
 
+        load_watchlist(watchlist)
         started = time.perf_counter()
         n = annotate_file(
-            input, output, batch_size=batch_size, n_process=n_process, progress=progress
+            input,
+            output,
+            batch_size=batch_size,
+            n_process=n_process,
+            progress=progress,
+            watchlist_path=watchlist,
         )
         log.info(
             "annotated %d sentences into %s in %.1fs", n, output, time.perf_counter() - started
@@ -137,7 +150,14 @@ def annotate(
     from tablewatch.pipeline import annotate_stage
 
     _echo_json(
-        annotate_stage(db, date, n_process=n_process, progress=progress, batch_size=batch_size)
+        annotate_stage(
+            db,
+            date,
+            n_process=n_process,
+            progress=progress,
+            batch_size=batch_size,
+            watchlist=watchlist,
+        )
     )
 
 
@@ -225,6 +245,7 @@ def report(
     negotiation: Annotated[str | None, typer.Option(help="Only this negotiation id.")] = None,
     date_from: Annotated[str | None, typer.Option("--from", help="First day YYYY-MM-DD.")] = None,
     date_to: Annotated[str | None, typer.Option("--to", help="Last day YYYY-MM-DD.")] = None,
+    watchlist: WatchlistOpt = None,
     verbose: VerboseOpt = False,
 ) -> None:
     """Write a self-contained HTML report with the trend charts."""
@@ -232,7 +253,13 @@ def report(
 
     _setup_logging(verbose)
     summary = report_stage(
-        db, None, out_dir=out, negotiation=negotiation, date_from=date_from, date_to=date_to
+        db,
+        None,
+        out_dir=out,
+        negotiation=negotiation,
+        date_from=date_from,
+        date_to=date_to,
+        watchlist=watchlist,
     )
     typer.echo(summary["report"])
 
@@ -273,6 +300,7 @@ def run(
     date: DateOpt = None,
     sources: SourcesOpt = None,
     n_process: Annotated[int, typer.Option(help="Worker processes for annotation.")] = 1,
+    watchlist: WatchlistOpt = None,
     verbose: VerboseOpt = False,
 ) -> None:
     """All stages for one day: crawl, annotate, load, alerts, report."""
@@ -280,7 +308,14 @@ def run(
 
     _setup_logging(verbose)
     _echo_json(
-        run_day(db, date, sources=sources, n_process=n_process, progress=sys.stderr.isatty())
+        run_day(
+            db,
+            date,
+            sources=sources,
+            n_process=n_process,
+            progress=sys.stderr.isatty(),
+            watchlist=watchlist,
+        )
     )
 
 
