@@ -76,8 +76,9 @@ def friendly_errors(func: F) -> F:
         except TablewatchError as exc:
             typer.echo(f"tablewatch: error: {exc}", err=True)
             raise typer.Exit(1) from None
-        except (FileNotFoundError, PermissionError, IsADirectoryError) as exc:
-            typer.echo(f"tablewatch: error: {exc.strerror}: {exc.filename}", err=True)
+        except OSError as exc:  # a path that is a file, a folder, missing, not writable...
+            where = f": {exc.filename}" if exc.filename else ""
+            typer.echo(f"tablewatch: error: {exc.strerror or exc}{where}", err=True)
             raise typer.Exit(1) from None
         except KeyboardInterrupt:
             typer.echo("tablewatch: interrupted", err=True)

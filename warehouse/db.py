@@ -192,6 +192,23 @@ def _open_for_write(path: Path, timeout_s: float | None = None) -> duckdb.DuckDB
         delay = min(delay * 2, conf["max_delay_s"])
 
 
+def _make_parent(db: Path) -> None:
+    """The warehouse's folder, or a one-line error when a file sits where a folder must be."""
+    if db.is_dir():
+        raise TablewatchError(f"the warehouse path is a folder, not a DuckDB file: {db}")
+    try:
+        db.parent.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        blocker = next((p for p in db.parents if p.exists() and not p.is_dir()), db.parent)
+        raise TablewatchError(
+            f"cannot use warehouse {db}: {blocker} is a file, not a folder"
+        ) from None
+    except OSError as exc:
+        raise TablewatchError(
+            f"cannot create the warehouse folder {db.parent}: {exc.strerror}"
+        ) from None
+
+
 def _copy_file(src: Path, dst: Path) -> None:
     """Copy in the kernel (a reflink where the file system has them), then make it durable."""
     with open(src, "rb") as fin, open(dst, "wb") as fout:
@@ -235,7 +252,7 @@ def connect_write(
     held, so a second writer cannot change the file mid-copy or publish out of order.
     """
     db = Path(db_path)
-    db.parent.mkdir(parents=True, exist_ok=True)
+    _make_parent(db)
     con = _open_for_write(db, lock_timeout_s)
     try:
         con.execute("set timezone = 'UTC'")
@@ -258,6 +275,9 @@ def _read_target(db_path: str | Path) -> Path:
     snapshot = layout(db).snapshot
     target = snapshot if snapshot.exists() else db
     if not target.exists():
+        blocker = next((p for p in db.parents if p.exists() and not p.is_dir()), None)
+        if blocker is not None:
+            raise TablewatchError(f"cannot use warehouse {db}: {blocker} is a file, not a folder")
         raise TablewatchError(f"no warehouse at {db}: run `tablewatch load` first")
     if not target.is_file():
         raise TablewatchError(f"not a warehouse file: {target}")
