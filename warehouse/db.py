@@ -228,10 +228,40 @@ def _copy_file(src: Path, dst: Path) -> None:
         os.fsync(fout.fileno())
 
 
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, someone else's
+        return True
+    return True
+
+
+def remove_stale_temps(snapshot: Path) -> list[Path]:
+    """Delete half-written snapshot copies of writers that died (``kill -9``, power loss).
+
+    Each publisher writes ``.<snapshot name>.<pid>.tmp``; a living pid may still be copying (only
+    possible in its own process, the write lock keeps other writers out), a dead one never will.
+    """
+    pattern = re.compile(rf"^\.{re.escape(snapshot.name)}\.(\d+)\.tmp$")
+    removed = []
+    for path in snapshot.parent.glob(f".{snapshot.name}.*.tmp"):
+        match = pattern.match(path.name)
+        if match and not _pid_alive(int(match.group(1))):
+            path.unlink(missing_ok=True)
+            removed.append(path)
+    return removed
+
+
 def publish_snapshot(db_path: str | Path) -> Path:
-    """Copy the closed, checkpointed file to the snapshot path atomically (temp file + rename)."""
+    """Copy the closed, checkpointed file to the snapshot path atomically (temp file + rename).
+
+    Runs under the write lock; first removes the temp files of publishers that were killed.
+    """
     db = Path(db_path)
     target = layout(db).snapshot
+    remove_stale_temps(target)
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     try:
         _copy_file(db, tmp)
