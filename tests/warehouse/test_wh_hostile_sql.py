@@ -47,10 +47,15 @@ def _hostile(db: Path, tmp: Path) -> list[str]:
         "reset enable_external_access",
         "set lock_configuration = false",
         "delete from articles",
+        "select getenv('TABLEWATCH_WEBHOOK_URL')",
     ]
 
 
-def test_cli_sql_refuses_every_hostile_statement(loaded_db: Path, tmp_path: Path) -> None:
+def test_cli_sql_refuses_every_hostile_statement(
+    loaded_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    secret = "https://hooks.example/secret-token-123"
+    monkeypatch.setenv("TABLEWATCH_WEBHOOK_URL", secret)  # the child inherits it
     snap = layout(loaded_db).snapshot
     before = (_digest(loaded_db), _digest(snap), snapshot_state(loaded_db), _files(tmp_path))
     for statement in _hostile(loaded_db, tmp_path):
@@ -58,7 +63,7 @@ def test_cli_sql_refuses_every_hostile_statement(loaded_db: Path, tmp_path: Path
         lines = proc.stderr.strip().splitlines()
         assert proc.returncode == 1, (statement, proc.stdout, proc.stderr)
         assert len(lines) == 1 and lines[0].startswith("tablewatch: error: "), (statement, lines)
-        assert "Traceback" not in proc.stderr
+        assert "Traceback" not in proc.stderr and secret not in proc.stdout + proc.stderr
     after = (_digest(loaded_db), _digest(snap), snapshot_state(loaded_db), _files(tmp_path))
     assert after == before  # no byte of the warehouse or snapshot changed, no file appeared
 
@@ -106,5 +111,12 @@ def test_analyst_connection_is_locked_but_answers_alongside_an_open_reader(
         )
         with pytest.raises(duckdb.Error, match="locked"):
             analyst.execute("set enable_external_access = true")
-    with pytest.raises(TablewatchError, match="may only read the warehouse"):
-        run_sql(loaded_db, "select * from read_csv('/etc/passwd')")
+    for query in (
+        "select * from read_csv('/etc/passwd')",
+        "select * from read_text('/proc/self/environ')",
+    ):
+        with pytest.raises(TablewatchError, match="may only read the warehouse"):
+            run_sql(loaded_db, query)
+    for query in ("describe v_sentences", "show tables", "summarize v_tone_weekly"):
+        assert run_sql(loaded_db, query)[1]
+    assert run_sql(loaded_db, "create temp table t as select 1 as x; select x from t")[1] == [(1,)]
