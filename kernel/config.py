@@ -16,6 +16,25 @@ import yaml
 from kernel.errors import ConfigError
 
 
+class _Loader(yaml.SafeLoader):
+    """Safe YAML in which an impossible date (``2023-13-01``) stays a string.
+
+    PyYAML builds ``datetime.date`` while parsing and a bad month raises a bare ``ValueError``
+    from deep inside the parser; as a string it reaches the config's own check, which can name
+    the entry and the field.
+    """
+
+
+def _timestamp(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
+    try:
+        return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
+    except ValueError:
+        return loader.construct_scalar(node)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
+
+
 def read_yaml(path: str | Path) -> Any:
     """The parsed file; ConfigError (with the line of a syntax error) instead of a traceback."""
     try:
@@ -27,7 +46,7 @@ def read_yaml(path: str | Path) -> Any:
     except OSError as exc:
         raise ConfigError(f"cannot read config file {path}: {exc.strerror}") from None
     try:
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=_Loader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 1})" if mark else ""

@@ -208,6 +208,7 @@ def build_report(
     negotiation: str | None = None,
     date_from: str | None = None,
     date_to: str | None = None,
+    watchlist: str | Path | None = None,
 ) -> Path:
     """Write ``out_dir/tablewatch-report.html`` and return its path."""
     from kernel.watchlist import load_watchlist
@@ -217,7 +218,7 @@ def build_report(
     date_to = _check_day(date_to, "--to")
     if date_from and date_to and date_from > date_to:
         raise TablewatchError(f"--from {date_from} is after --to {date_to}")
-    titles = {n.id: n.title for n in load_watchlist()}
+    titles = {n.id: n.title for n in load_watchlist(watchlist)}
     with connect_read(db_path) as con:
         views = _Views(con, date_from, date_to)
         negs = views.negotiations(negotiation)

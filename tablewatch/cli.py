@@ -36,6 +36,10 @@ DateOpt = Annotated[
 SourcesOpt = Annotated[
     Path | None, typer.Option("--sources", help="Sources YAML (default: crawlers/sources.yaml).")
 ]
+WatchlistOpt = Annotated[
+    Path | None,
+    typer.Option("--watchlist", help="Watchlist YAML (default: kernel/watchlist.yaml)."),
+]
 VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Debug logging.")]
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -72,8 +76,9 @@ def friendly_errors(func: F) -> F:
         except TablewatchError as exc:
             typer.echo(f"tablewatch: error: {exc}", err=True)
             raise typer.Exit(1) from None
-        except (FileNotFoundError, PermissionError, IsADirectoryError) as exc:
-            typer.echo(f"tablewatch: error: {exc.strerror}: {exc.filename}", err=True)
+        except OSError as exc:  # a path that is a file, a folder, missing, not writable...
+            where = f": {exc.filename}" if exc.filename else ""
+            typer.echo(f"tablewatch: error: {exc.strerror or exc}{where}", err=True)
             raise typer.Exit(1) from None
         except KeyboardInterrupt:
             typer.echo("tablewatch: interrupted", err=True)
@@ -94,13 +99,14 @@ def crawl(
     db: DbOpt = DEFAULT_DB,
     date: DateOpt = None,
     sources: SourcesOpt = None,
+    watchlist: WatchlistOpt = None,
     verbose: VerboseOpt = False,
 ) -> None:
     """Crawl every source's feeds, sitemaps and sections into the raw archive and the day's run folder."""
     from tablewatch.pipeline import crawl_stage
 
     _setup_logging(verbose)
-    _echo_json(crawl_stage(db, date, sources=sources))
+    _echo_json(crawl_stage(db, date, sources=sources, watchlist=watchlist))
 
 
 @app.command()
@@ -116,6 +122,7 @@ def annotate(
     date: DateOpt = None,
     batch_size: Annotated[int, typer.Option(help="Documents per nlp.pipe batch.")] = 32,
     n_process: Annotated[int, typer.Option(help="Worker processes for nlp.pipe.")] = 1,
+    watchlist: WatchlistOpt = None,
     verbose: VerboseOpt = False,
 ) -> None:
     """Label every sentence: with --input/--output any JSONL file, else the day's crawled articles."""
@@ -124,11 +131,18 @@ def annotate(
     if input is not None or output is not None:
         if input is None or output is None:
             raise TablewatchError("--input and --output go together")
+        from kernel.watchlist import load_watchlist
         from nlp.annotate import annotate_file
 
+        load_watchlist(watchlist)
         started = time.perf_counter()
         n = annotate_file(
-            input, output, batch_size=batch_size, n_process=n_process, progress=progress
+            input,
+            output,
+            batch_size=batch_size,
+            n_process=n_process,
+            progress=progress,
+            watchlist_path=watchlist,
         )
         log.info(
             "annotated %d sentences into %s in %.1fs", n, output, time.perf_counter() - started
@@ -137,7 +151,14 @@ def annotate(
     from tablewatch.pipeline import annotate_stage
 
     _echo_json(
-        annotate_stage(db, date, n_process=n_process, progress=progress, batch_size=batch_size)
+        annotate_stage(
+            db,
+            date,
+            n_process=n_process,
+            progress=progress,
+            batch_size=batch_size,
+            watchlist=watchlist,
+        )
     )
 
 
@@ -225,6 +246,7 @@ def report(
     negotiation: Annotated[str | None, typer.Option(help="Only this negotiation id.")] = None,
     date_from: Annotated[str | None, typer.Option("--from", help="First day YYYY-MM-DD.")] = None,
     date_to: Annotated[str | None, typer.Option("--to", help="Last day YYYY-MM-DD.")] = None,
+    watchlist: WatchlistOpt = None,
     verbose: VerboseOpt = False,
 ) -> None:
     """Write a self-contained HTML report with the trend charts."""
@@ -232,7 +254,13 @@ def report(
 
     _setup_logging(verbose)
     summary = report_stage(
-        db, None, out_dir=out, negotiation=negotiation, date_from=date_from, date_to=date_to
+        db,
+        None,
+        out_dir=out,
+        negotiation=negotiation,
+        date_from=date_from,
+        date_to=date_to,
+        watchlist=watchlist,
     )
     typer.echo(summary["report"])
 
@@ -316,6 +344,7 @@ def run(
     date: DateOpt = None,
     sources: SourcesOpt = None,
     n_process: Annotated[int, typer.Option(help="Worker processes for annotation.")] = 1,
+    watchlist: WatchlistOpt = None,
     verbose: VerboseOpt = False,
 ) -> None:
     """All stages for one day: crawl, annotate, load, alerts, report."""
@@ -323,7 +352,14 @@ def run(
 
     _setup_logging(verbose)
     _echo_json(
-        run_day(db, date, sources=sources, n_process=n_process, progress=sys.stderr.isatty())
+        run_day(
+            db,
+            date,
+            sources=sources,
+            n_process=n_process,
+            progress=sys.stderr.isatty(),
+            watchlist=watchlist,
+        )
     )
 
 

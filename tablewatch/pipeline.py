@@ -46,6 +46,14 @@ def source_names(sources: str | Path | None = None) -> list[str]:
     return [src.name for src in load_sources(sources)]
 
 
+def _check_watchlist(watchlist: str | Path | None) -> Path | None:
+    """Validate the watchlist before a stage touches any file, so a bad one changes nothing."""
+    from kernel.watchlist import load_watchlist
+
+    load_watchlist(watchlist)
+    return Path(watchlist) if watchlist else None
+
+
 def _timed(summary: dict[str, Any], started: float) -> dict[str, Any]:
     summary["elapsed_s"] = round(time.perf_counter() - started, 3)
     return summary
@@ -64,6 +72,7 @@ def crawl_stage(
 
     started = time.perf_counter()
     day = parse_day(day)
+    watchlist = _check_watchlist(watchlist)
     lay = layout(db)
     sources_path = Path(sources) if sources else DEFAULT_SOURCES
     load_sources(sources_path)  # fail fast, with the config error, before a child process starts
@@ -77,7 +86,7 @@ def crawl_stage(
         raw_dir=lay.raw_dir,
         db_path=lay.db,
         day=day,
-        watchlist_path=Path(watchlist) if watchlist else None,
+        watchlist_path=watchlist,
         settings=settings,
     )
     _drop_annotations(run)
@@ -135,6 +144,7 @@ def annotate_stage(
     n_process: int = 1,
     progress: bool = False,
     batch_size: int = 32,
+    watchlist: str | Path | None = None,
 ) -> dict[str, Any]:
     """Label every sentence of the day's relevant articles with the current NLP version."""
     from kernel.records import AnnotateStats
@@ -143,6 +153,7 @@ def annotate_stage(
 
     started = time.perf_counter()
     day = parse_day(day)
+    watchlist = _check_watchlist(watchlist)
     run = layout(db).run(day)
     if not run.articles.exists():
         raise TablewatchError(
@@ -156,6 +167,7 @@ def annotate_stage(
         batch_size=batch_size,
         n_process=n_process,
         progress=progress,
+        watchlist_path=watchlist,
     )
     stats = AnnotateStats(
         day=day, nlp_version=NLP_VERSION, documents=documents, sentences=sentences
@@ -237,15 +249,22 @@ def report_stage(
     negotiation: str | None = None,
     date_from: str | None = None,
     date_to: str | None = None,
+    watchlist: str | Path | None = None,
 ) -> dict[str, Any]:
     """Write the HTML report of the warehouse (all negotiations unless one is named)."""
     from report import build_report
 
     started = time.perf_counter()
     day = parse_day(day)
+    watchlist = _check_watchlist(watchlist)
     out = Path(out_dir) if out_dir else layout(db).reports_dir
     path = build_report(
-        layout(db).db, out, negotiation=negotiation, date_from=date_from, date_to=date_to
+        layout(db).db,
+        out,
+        negotiation=negotiation,
+        date_from=date_from,
+        date_to=date_to,
+        watchlist=watchlist,
     )
     log.info("report %s: %s", day, path)
     return _timed({"day": day, "report": str(path)}, started)
@@ -258,15 +277,19 @@ def run_day(
     n_process: int = 1,
     progress: bool = False,
     alerts_config: str | Path | None = None,
+    watchlist: str | Path | None = None,
 ) -> dict[str, Any]:
     """All stages for one logical day, in order; stops at the first failing stage."""
     day = parse_day(day)
+    watchlist = _check_watchlist(watchlist)
     return {
-        "crawl": crawl_stage(db, day, sources=sources),
-        "annotate": annotate_stage(db, day, n_process=n_process, progress=progress),
+        "crawl": crawl_stage(db, day, sources=sources, watchlist=watchlist),
+        "annotate": annotate_stage(
+            db, day, n_process=n_process, progress=progress, watchlist=watchlist
+        ),
         "load": load_stage(db, day),
         "alerts": alerts_stage(db, day, config=alerts_config),
-        "report": report_stage(db, day),
+        "report": report_stage(db, day, watchlist=watchlist),
     }
 
 

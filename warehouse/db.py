@@ -277,6 +277,23 @@ def _open_for_write(path: Path, timeout_s: float | None = None) -> duckdb.DuckDB
         delay = min(delay * 2, conf["max_delay_s"])
 
 
+def _make_parent(db: Path) -> None:
+    """The warehouse's folder, or a one-line error when a file sits where a folder must be."""
+    if db.is_dir():
+        raise TablewatchError(f"the warehouse path is a folder, not a DuckDB file: {db}")
+    try:
+        db.parent.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        blocker = next((p for p in db.parents if p.exists() and not p.is_dir()), db.parent)
+        raise TablewatchError(
+            f"cannot use warehouse {db}: {blocker} is a file, not a folder"
+        ) from None
+    except OSError as exc:
+        raise TablewatchError(
+            f"cannot create the warehouse folder {db.parent}: {exc.strerror}"
+        ) from None
+
+
 def _copy_file(src: Path, dst: Path) -> None:
     """Copy in the kernel (a reflink where the file system has them), then make it durable."""
     with open(src, "rb") as fin, open(dst, "wb") as fout:
@@ -296,10 +313,40 @@ def _copy_file(src: Path, dst: Path) -> None:
         os.fsync(fout.fileno())
 
 
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, someone else's
+        return True
+    return True
+
+
+def remove_stale_temps(snapshot: Path) -> list[Path]:
+    """Delete half-written snapshot copies of writers that died (``kill -9``, power loss).
+
+    Each publisher writes ``.<snapshot name>.<pid>.tmp``; a living pid may still be copying (only
+    possible in its own process, the write lock keeps other writers out), a dead one never will.
+    """
+    pattern = re.compile(rf"^\.{re.escape(snapshot.name)}\.(\d+)\.tmp$")
+    removed = []
+    for path in snapshot.parent.glob(f".{snapshot.name}.*.tmp"):
+        match = pattern.match(path.name)
+        if match and not _pid_alive(int(match.group(1))):
+            path.unlink(missing_ok=True)
+            removed.append(path)
+    return removed
+
+
 def publish_snapshot(db_path: str | Path) -> Path:
-    """Copy the closed, checkpointed file to the snapshot path atomically (temp file + rename)."""
+    """Copy the closed, checkpointed file to the snapshot path atomically (temp file + rename).
+
+    Runs under the write lock; first removes the temp files of publishers that were killed.
+    """
     db = Path(db_path)
     target = layout(db).snapshot
+    remove_stale_temps(target)
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     try:
         _copy_file(db, tmp)
@@ -320,7 +367,7 @@ def connect_write(
     held, so a second writer cannot change the file mid-copy or publish out of order.
     """
     db = Path(db_path)
-    db.parent.mkdir(parents=True, exist_ok=True)
+    _make_parent(db)
     con = _open_for_write(db, lock_timeout_s)
     try:
         con.execute("set timezone = 'UTC'")
@@ -337,14 +384,29 @@ def connect_write(
         con.close()
 
 
-@contextmanager
-def connect_read(db_path: str | Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A read-only connection to the latest published snapshot (else the file itself)."""
+def _read_target(db_path: str | Path) -> Path:
+    """The latest published snapshot, else the file itself."""
     db = Path(db_path)
     snapshot = layout(db).snapshot
     target = snapshot if snapshot.exists() else db
     if not target.exists():
+        blocker = next((p for p in db.parents if p.exists() and not p.is_dir()), None)
+        if blocker is not None:
+            raise TablewatchError(f"cannot use warehouse {db}: {blocker} is a file, not a folder")
         raise TablewatchError(f"no warehouse at {db}: run `tablewatch load` first")
+    if not target.is_file():
+        raise TablewatchError(f"not a warehouse file: {target}")
+    return target
+
+
+@contextmanager
+def connect_read(db_path: str | Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-only connection to the latest published snapshot (else the file itself).
+
+    Our own readers (report, alerts, export) use it; the export writes Parquet through it, so it
+    keeps file access. Ad-hoc SQL from people goes through ``connect_analyst`` instead.
+    """
+    target = _read_target(db_path)
     try:
         con = duckdb.connect(str(target), read_only=True)
     except duckdb.Error as exc:
@@ -356,6 +418,46 @@ def connect_read(db_path: str | Path) -> Iterator[duckdb.DuckDBPyConnection]:
         raise TablewatchError(f"cannot open warehouse {target}: {_one_line(exc)}") from None
     try:
         con.execute("set timezone = 'UTC'")
+        yield con
+    finally:
+        con.close()
+
+
+#: Applied in this order after the snapshot is attached; the last one freezes the rest.
+_ANALYST_SETTINGS = (
+    "set TimeZone = 'UTC'",
+    "set autoinstall_known_extensions = false",
+    "set autoload_known_extensions = false",
+    "set enable_external_access = false",
+    "set lock_configuration = true",
+)
+
+
+@contextmanager
+def connect_analyst(db_path: str | Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The snapshot for arbitrary SQL from people: SELECTs over the tables and views, nothing else.
+
+    Read-only, with DuckDB's external access off (no ``read_csv``/``glob`` of other files, no
+    ``COPY ... TO``, ``EXPORT DATABASE``, ``ATTACH``, ``INSTALL``/``LOAD``) and the configuration
+    locked so a query cannot switch that back on. The snapshot is attached to an in-memory database
+    instead of opened directly: DuckDB refuses two connections to one file with different settings
+    in one process, and the attach lets the time zone (an extension setting) be set before the lock.
+    """
+    target = _read_target(db_path)
+    con = duckdb.connect(":memory:")
+    try:
+        try:
+            con.execute("attach ? as warehouse (read_only)", [str(target)])
+        except duckdb.Error as exc:
+            if _is_lock_error(exc):
+                raise TablewatchError(
+                    f"warehouse {target} is locked by a writer and has no snapshot yet: "
+                    "retry when the load has finished"
+                ) from None
+            raise TablewatchError(f"cannot open warehouse {target}: {_one_line(exc)}") from None
+        con.execute("use warehouse")
+        for statement in _ANALYST_SETTINGS:
+            con.execute(statement)
         yield con
     finally:
         con.close()

@@ -1,6 +1,8 @@
 """Ad-hoc SQL for analysts (``tablewatch sql``): always on the read snapshot, never blocking a load.
 
-The connection is read-only, so a stray ``delete`` fails instead of changing the warehouse.
+The connection is read-only and locked (``warehouse.db.connect_analyst``): a stray ``delete`` fails
+instead of changing the warehouse, and a query cannot read or write other files or reach the
+network. The one way to put a result in a file is ``--output``, written here from Python.
 """
 
 from __future__ import annotations
@@ -16,7 +18,9 @@ from typing import Any
 import duckdb
 
 from kernel.errors import TablewatchError
-from warehouse.db import connect_read
+from kernel.files import atomic_write
+from kernel.paths import layout
+from warehouse.db import connect_analyst
 
 FORMATS = ("table", "csv", "json", "parquet")
 
@@ -30,8 +34,14 @@ def _clean(query: str) -> str:
 
 def _fail(exc: duckdb.Error) -> TablewatchError:
     text = " ".join(str(exc).split())
-    if "read-only" in text.lower() or "read only" in text.lower():
+    lower = text.lower()
+    if "read-only" in lower or "read only" in lower:
         return TablewatchError(f"the warehouse is opened read-only for queries: {text}")
+    if isinstance(exc, duckdb.PermissionException) or "configuration has been locked" in lower:
+        return TablewatchError(
+            "queries may only read the warehouse's tables and views "
+            f"(no other files, network or settings): {text}"
+        )
     return TablewatchError(f"query failed: {text}")
 
 
@@ -39,7 +49,7 @@ def run_sql(
     db_path: str | Path, query: str, params: list[Any] | dict[str, Any] | None = None
 ) -> tuple[list[str], list[tuple]]:
     """Run one query on the snapshot; returns column names and all rows."""
-    with connect_read(db_path) as con:
+    with connect_analyst(db_path) as con:
         try:
             cur = con.execute(_clean(query), params)
             columns = [d[0] for d in cur.description] if cur.description else []
@@ -49,13 +59,33 @@ def run_sql(
     return columns, rows
 
 
-def write_parquet(db_path: str | Path, query: str, out_path: str | Path) -> Path:
-    """Write a query's result to one Parquet file (DuckDB streams it, nothing goes through Python)."""
-    out = Path(out_path)
+def _output_path(db_path: str | Path, output: str | Path) -> Path:
+    """Where ``--output`` may write: anywhere but over the warehouse's own files."""
+    out = Path(output)
+    lay = layout(Path(db_path))
+    own = (lay.db, lay.snapshot, lay.db.with_name(lay.db.name + ".wal"))
+    if out.exists() and out.is_dir():
+        raise TablewatchError(f"--output is a folder, not a file: {out}")
+    if any(out.resolve() == p.resolve() for p in own):
+        raise TablewatchError(f"--output would overwrite the warehouse itself: {out}")
     out.parent.mkdir(parents=True, exist_ok=True)
-    with connect_read(db_path) as con:
+    return out
+
+
+def write_parquet(db_path: str | Path, query: str, out_path: str | Path) -> Path:
+    """Write a query's result to one Parquet file (Arrow batches from the locked connection)."""
+    import pyarrow.parquet as pq
+
+    out = _output_path(db_path, out_path)
+    with connect_analyst(db_path) as con:
         try:
-            con.execute(f"copy ({_clean(query)}) to ? (format parquet)", [str(out)]).fetchall()
+            relation = con.sql(_clean(query))
+            if relation is None:
+                raise TablewatchError("--format parquet needs a query that returns rows")
+            reader = relation.to_arrow_reader()
+            with atomic_write(out, "wb") as fh, pq.ParquetWriter(fh, reader.schema) as writer:
+                for batch in reader:
+                    writer.write_batch(batch)
         except duckdb.Error as exc:
             raise _fail(exc) from None
     return out
@@ -129,6 +159,6 @@ def write_result(
     if output is None:
         print(text)
         return
-    out = Path(output)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+    out = _output_path(db_path, output)
+    with atomic_write(out) as fh:
+        fh.write(text if text.endswith("\n") else text + "\n")

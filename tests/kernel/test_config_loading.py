@@ -56,7 +56,7 @@ def test_watchlist_rejects_unknown_party_and_inverted_window(tmp_path: Path) -> 
     with pytest.raises(ConfigError, match="unknown labels"):
         load_watchlist(path)
     path.write_text(
-        "negotiations:\n  - {id: x, parties: [wga], start: 2024-03-01, end: 2024-02-01}\n"
+        "negotiations:\n  - {id: x, parties: [wga], aliases: [X], start: 2024-03-01, end: 2024-02-01}\n"
     )
     with pytest.raises(ConfigError, match="ends before it starts"):
         load_watchlist(path)
