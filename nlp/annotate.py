@@ -43,6 +43,7 @@ OUTPUT_KEYS = (
     "tone",
     "tone_score",
     "parties",
+    "speaker",
     "dates",
     "evidence",
 )
