@@ -163,7 +163,9 @@ def errors(by_fold: dict[int, list[Scored]], folds: list[int]) -> str:
             g, p = _label(s.gold.get("speaker")), _label(s.pred.get("speaker"))
             if g != p:
                 rules = [e["rule"] for e in s.pred.get("evidence", []) if e["field"] == "speaker"]
-                out.append(f"[{fold}] {s.gold['id']} gold={g} pred={p} {rules}: {s.gold['sentence']}")
+                out.append(
+                    f"[{fold}] {s.gold['id']} gold={g} pred={p} {rules}: {s.gold['sentence']}"
+                )
     return "\n".join(out)
 
 

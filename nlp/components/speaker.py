@@ -153,7 +153,13 @@ class SpeakerComponent:
             if decision is not None:
                 cue = decision[1]
                 add_evidence(
-                    record, "speaker", label, cue.text, cue.idx, cue.idx + len(cue.text), decision[2]
+                    record,
+                    "speaker",
+                    label,
+                    cue.text,
+                    cue.idx,
+                    cue.idx + len(cue.text),
+                    decision[2],
                 )
             record["speaker"] = label
         return doc

@@ -13,5 +13,6 @@ select
     s.tone as tone,
     s.tone_score as tone_score,
     s.issues as issues,
-    s.parties as parties
+    s.parties as parties,
+    s.speaker as speaker
 from stg_sentences as s;
