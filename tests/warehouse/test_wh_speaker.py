@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -120,3 +121,31 @@ def test_unknown_speaker_is_refused_and_changes_nothing(db_path: Path, run_dir: 
         load_run(db_path, run_dir, nlp_version="v2")
     assert table_rows(db_path, "sentences") == before
     assert json.dumps(before, default=str)  # the stored rows are still readable
+
+
+GUIDE = Path(__file__).resolve().parents[2] / "docs" / "analyst-guide.md"
+SECTION = "### 11. How does each side sound"
+
+
+def test_guide_speaker_examples_run_and_print_what_the_guide_shows(
+    db_path: Path, run_dir: Path
+) -> None:
+    """The guide's per-side examples: the first prints the guide's table, every one runs."""
+    from warehouse.query import format_rows, run_sql
+
+    with_speakers(run_dir)
+    load_run(db_path, run_dir, nlp_version="v1")
+    text = GUIDE.read_text(encoding="utf-8")
+    section = text[text.index(SECTION) :]
+    section = section[: section.index("\n## ")]
+    queries = re.findall(r"```sql\n(.*?)\n```", section, re.S)
+    shown = re.findall(r"```text\n(.*?)\n```", section, re.S)
+    assert len(queries) == 3 and len(shown) == 1
+    assert format_rows(*run_sql(db_path, queries[0]), fmt="table") == shown[0]
+    union_vs_employer = run_sql(db_path, queries[1])
+    assert union_vs_employer[1] == [
+        (SAG, D("2023-07-10"), -0.7, -0.5, -0.2),
+        (SAG, D("2023-07-17"), 0.15, 0.2, -0.05),
+    ]
+    said = run_sql(db_path, queries[2])
+    assert len(said[1]) == 0  # hand-labelled rows carry no speaker evidence
