@@ -79,6 +79,9 @@ class SpeakerComponent:
         self.pronouns = words("back_pronouns")
         self.first_person = words("first_person")
         self.back_nouns = words("back_nouns")
+        self.member_heads = words("member_heads")
+        self.stance_nouns = words("stance_nouns")
+        self.raising = words("raising_verbs")
         if not self.attribution:
             raise ConfigError(f"{where}: 'attribution_verbs' must not be empty")
         lookback = rules.get("lookback", 3)
@@ -215,12 +218,20 @@ class SpeakerComponent:
         verbs.sort(key=lambda t: (len(list(t.ancestors)), t.i))  # the main clause first
         for verb in verbs:
             subject = _subject(verb)
-            if subject is None or subject.i in quoted:
+            if subject is None or subject.i in quoted or self._reported_by_first_person(verb):
                 continue
             label = self._side_of(subject, state, attribution=True)
             if label is not None:
                 return label, verb, "speaker:attribution"
         return None
+
+    def _reported_by_first_person(self, verb: Token) -> bool:
+        """ "we are pleased to confirm the executives have asked us": the "we" is the speaker."""
+        for head in verb.ancestors:
+            for child in head.children:
+                if child.dep_ == "nsubj" and child.lower_ in self.first_person:
+                    return True
+        return False
 
     def _according(
         self, span: Span, quoted: set[int], state: _DocState
@@ -256,7 +267,7 @@ class SpeakerComponent:
         self, span: Span, quoted: set[int], state: _DocState
     ) -> tuple[str, Token, str] | None:
         """An unquoted first-person sentence right after a speaker: a statement printed in full."""
-        prior = _recent(state.history, 1)
+        prior = _recent(state.history, self.lookback)
         if prior is None:
             return None
         for tok in span:
@@ -277,6 +288,16 @@ class SpeakerComponent:
         if root.i in quoted:
             return None
         verbs = [root, *[c for c in root.children if c.dep_ == "conj" and c.pos_ == "VERB"]]
+        # "SAG-AFTRA is poised to deliver its response": the move is in the complement
+        verbs += [
+            c
+            for c in root.children
+            if root.lemma_.lower() in self.raising
+            and c.dep_ == "xcomp"
+            and c.pos_ == "VERB"
+            and c.lemma_.lower() in self.position
+            and not any(g.dep_ in SUBJECT_DEPS for g in c.children)
+        ]
         joint_hit: tuple[str, Token, str] | None = None
         for verb in verbs:
             lemma = verb.lemma_.lower()
@@ -285,7 +306,7 @@ class SpeakerComponent:
                 joint = False  # "agreed to extend the contract" is a move, not a joint outcome
             if not joint and lemma not in self.position:
                 continue
-            subject = _subject(verb)
+            subject = _subject(verb) or (_subject(verb.head) if verb.dep_ == "xcomp" else None)
             passive = any(c.dep_ == "auxpass" for c in verb.children)
             if passive:
                 agents = [c for c in verb.children if c.dep_ == "agent"]
@@ -318,7 +339,9 @@ class SpeakerComponent:
             if own is not None:
                 return own
             return _recent(state.history, self.lookback)
-        for tier in _subject_tiers(subject, attribution):
+        lemma = subject.lemma_.lower()
+        member = lemma in self.member_heads or lemma in self.stance_nouns
+        for tier in _subject_tiers(subject, attribution or member):
             label = self._label_of(tier, state)
             if label == UNSIDED and state.sided_source and subject.lower_ in ("insider", "source"):
                 if any(c.lower_ == "the" for c in subject.children):
