@@ -122,8 +122,13 @@ def markdown(by_fold: dict[int, list[Scored]]) -> str:
             f"{s_new['macro_f1_parties']:.3f} | {s_new['null_share']:.2f} |"
         )
     if len(by_fold) > len(NEVER_SEEN):
+        name = (
+            f"all {K} folds (rules written on 0-3)"
+            if len(by_fold) == K
+            else "folds " + ", ".join(str(f) for f in sorted(by_fold))
+        )
         lines.append(
-            f"| all 5 folds (tuned on 0-3) | {s_all['n']} | {s_all['accuracy']:.3f} | "
+            f"| {name} | {s_all['n']} | {s_all['accuracy']:.3f} | "
             f"{s_all['macro_f1_parties']:.3f} | {s_all['null_share']:.2f} |"
         )
     lines += ["", "Per fold:", "", "| fold | role | sentences | accuracy | macro-F1 parties |"]
