@@ -2,7 +2,7 @@
 
 ``tablewatch_speaker`` is rules, not a model, so "cross-validation" means being honest about which
 articles the rules were written against: they were developed while reading the errors on folds 0-3
-only. Fold 4 was never looked at and is reported apart as the never-seen figure; all five folds
+only. Fold 4's sentences and errors were never looked at; it is reported apart as the never-seen figure; all five folds
 together are the tuned-on figure. Nothing is fitted per fold (no thresholds; the lexicons in
 ``nlp/config/speaker.yaml`` are fixed), so the out-of-fold figure of fold 4 is the honest one.
 
@@ -32,6 +32,13 @@ RESULTS = HERE / "RESULTS.md"
 SECTION = "## Speaker"
 NEVER_SEEN = (4,)
 NULL = "null"
+TARGET = 0.85
+#: how often fold 4 was scored while the rules changed (its errors were never printed)
+FOLD4_LOOKS = (
+    "Fold 4 was scored twice, after each of two rule rounds written on folds 0-3 "
+    "(0.782 accuracy both times); its failing sentences were never printed "
+    "(`--errors 4` is refused)."
+)
 #: two-annotator agreement on speaker from the dev corpus README (small sample)
 AGREEMENT = "19 of 19"
 
@@ -108,10 +115,10 @@ def markdown(by_fold: dict[int, list[Scored]]) -> str:
         "",
         "`python -m benchmarks.nlp_speaker`: `tablewatch_speaker` (rules in "
         "`nlp/config/speaker.yaml`) over whole dev articles through the annotate entry point. "
-        "The rules were written while reading the errors of folds 0-3 only; fold 4 was never "
-        "looked at (never-seen). 'all folds' includes the articles the rules were written on "
+        "The rules were written while reading the errors of folds 0-3 only; the sentences "
+        "and errors of fold 4 were never looked at (never-seen). 'all folds' includes the articles the rules were written on "
         f"(tuned-on). Null (the writer's narration) counts as a label. Two annotators agree on "
-        f"speaker {AGREEMENT} (dev corpus README, a small sample).",
+        f"speaker {AGREEMENT} (dev corpus README, a small sample). {FOLD4_LOOKS}",
         "",
         "| set | sentences | accuracy (null counted) | macro-F1 over parties | gold null share |",
         "|---|---:|---:|---:|---:|",
@@ -131,6 +138,16 @@ def markdown(by_fold: dict[int, list[Scored]]) -> str:
             f"| {name} | {s_all['n']} | {s_all['accuracy']:.3f} | "
             f"{s_all['macro_f1_parties']:.3f} | {s_all['null_share']:.2f} |"
         )
+    if seen and len(by_fold) == K:
+        verdict = "met" if s_new["accuracy"] >= TARGET else "not met"
+        lines += [
+            "",
+            f"Target accuracy {TARGET:.2f} (null counted): {verdict} on the never-seen fold "
+            f"({s_new['accuracy']:.3f}); the folds the rules were written on score "
+            f"{min(score(by_fold[f])['accuracy'] for f in range(K) if f not in NEVER_SEEN):.3f}-"
+            f"{max(score(by_fold[f])['accuracy'] for f in range(K) if f not in NEVER_SEEN):.3f}, "
+            "so that gap is how much the rules are fitted to the articles they were written on.",
+        ]
     lines += ["", "Per fold:", "", "| fold | role | sentences | accuracy | macro-F1 parties |"]
     lines.append("|---:|---|---:|---:|---:|")
     for fold in range(K):

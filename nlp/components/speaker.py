@@ -115,6 +115,7 @@ class SpeakerComponent:
         quote_flags: list[tuple[bool, bool, bool]] = []  # starts in quote, has quote, ends open
         in_quote = False
         prev_end = 0
+        history_text: list[str] = []
         for _record, span in pairs:
             if "\n" in doc.text[prev_end : span.start_char]:
                 in_quote = False  # a quote running on into a new paragraph opens again there
@@ -130,13 +131,16 @@ class SpeakerComponent:
                 or self._colon(span, state)
             )
             spoke = bool(decisions) and decisions[-1] is not None and decisions[-1][2] in SPOKEN
-            if decision is None and starts_in and (prev[1] or prev[0] or spoke):
+            # a statement introduced with a colon ("SAG-AFTRA told members:") continues after it
+            intro = spoke and bool(history_text) and history_text[-1].rstrip().endswith(":")
+            if decision is None and (intro or (starts_in and (prev[1] or prev[0] or spoke))):
                 prior = _recent(state.history, 1)
                 if prior is not None:
                     decision = (prior, span[0], "speaker:quote_continuation")
             if decision is None and not _headline(span):
                 decision = self._position(span, quoted, state)
             decisions.append(decision)
+            history_text.append(span.text)
             quote_flags.append((starts_in, bool(quoted) or starts_in, in_quote))
             state.history.append(_final(decision))
         # a quote whose attribution comes in the next sentence ("... " / "...," she said.)
@@ -213,11 +217,14 @@ class SpeakerComponent:
                 t.lemma_.lower() in self.attribution
                 or (quoting and t.lemma_.lower() in self.quote_verbs)
             )
-            and not any(c.dep_ == "auxpass" for c in t.children)
         ]
         verbs.sort(key=lambda t: (len(list(t.ancestors)), t.i))  # the main clause first
         for verb in verbs:
             subject = _subject(verb)
+            if any(c.dep_ in ("auxpass", "agent") for c in verb.children):
+                # "as laid out by SAG-AFTRA": the agent speaks; "is expected to": nobody does
+                agents = [g for a in verb.children if a.dep_ == "agent" for g in a.children]
+                subject = next((g for g in agents if g.dep_ == "pobj"), None)
             if subject is None or subject.i in quoted or self._reported_by_first_person(verb):
                 continue
             label = self._side_of(subject, state, attribution=True)
