@@ -1,20 +1,26 @@
 """``tablewatch_speaker``: whose words or stated position a sentence reports (guidelines, "Speaker").
 
 Runs last, when ``parties`` (and ``negotiation``, which resolves "the union" in articles that name
-no union) have filed every party mention as evidence with its character offsets. The rules, in the
-order they decide:
+no union) have filed every party mention as evidence with its character offsets, and walks the
+sentences of a document in order, because attribution crosses sentences. The rules, in the order
+they decide:
 
-1. attribution: an attribution verb ("said", "told", "announced", ...) outside quotation marks whose
-   subject names a party, an unnamed source with a side, or a pronoun pointing back to the speaker
-   just before ("he said"); "according to X" and "X: ..." work the same way;
-2. quote continuation: a sentence that opens inside a quote (or with a quotation mark) and carries
-   no attribution of its own keeps the speaker of the quote just before;
-3. position: a party is the subject of the main clause taking a position or making a move
-   ("The studios rejected ...", "members voted to strike").
+1. statement continuation: an unquoted first-person main clause ("We are ready ...") right after a
+   speaker is that speaker's statement printed in full;
+2. attribution: an attribution verb ("said", "told", "announced", ...) outside quotation marks whose
+   subject (or passive agent, "as laid out by X") names a party, an unnamed source with a side, a
+   person seen speaking for a side, or a pronoun or "the statement" pointing back to the speaker
+   just before; "according to X" and ``X: "..."`` work the same way;
+3. quote continuation: a sentence that opens inside a quote (or with a quotation mark, or after a
+   colon that introduced a statement) keeps the speaker just before; a quote whose attribution
+   comes early in the next sentence takes that one (a backward pass);
+4. position: a party is the subject of the main clause taking a position or making a move
+   ("The studios rejected ...", "members voted to strike"); headlines skip this rule.
 
-Joint subjects ("both sides", "the union and the studios") and unnamed sources with no side
-("sources said", "according to Variety") give ``null``, as does everything else: the writer's
-narration. Lexicons live in ``nlp/config/speaker.yaml``.
+Joint subjects ("both sides", "the union and the studios"), joint outcomes ("reached a tentative
+agreement with") and unnamed sources with no side ("sources said", "according to Variety") give
+``null``, as does everything else: the writer's narration. Lexicons live in
+``nlp/config/speaker.yaml``; the evidence item names the rule and the cue.
 """
 
 from __future__ import annotations
@@ -40,6 +46,11 @@ SUBJECT_DEPS = ("nsubj", "nsubjpass", "csubj", "expl")
 UNION_SIDE = "union"
 JOINT = "__joint__"
 UNSIDED = "__unsided__"
+#: an attribution this close to the start of the next sentence ("..." / President X said ...)
+#: claims the quote that ends the sentence before it
+NEXT_ATTRIBUTION_TOKENS = 12
+#: share of capitalised content words above which an unpunctuated line is a headline
+HEADLINE_CAPS_SHARE = 0.7
 
 
 def _speaker_of_span(span: Span) -> str | None:
@@ -110,7 +121,7 @@ class SpeakerComponent:
         pairs = sentence_pairs(doc)
         if not pairs:
             return doc
-        state = _DocState(doc, self._party_at(doc, pairs), self._source_at(doc))
+        state = _DocState(self._party_at(doc, pairs), self._source_at(doc))
         decisions: list[tuple[str | None, Token, str] | None] = []
         quote_flags: list[tuple[bool, bool, bool]] = []  # starts in quote, has quote, ends open
         in_quote = False
@@ -150,7 +161,7 @@ class SpeakerComponent:
                 continue
             label = _final(nxt)
             closes = _ends_with_quote(pairs[i][1])
-            early = nxt[1].i - pairs[i + 1][1].start <= 12
+            early = nxt[1].i - pairs[i + 1][1].start <= NEXT_ATTRIBUTION_TOKENS
             if label is not None and (
                 (quote_flags[i][2] and quote_flags[i + 1][0]) or (closes and early)
             ):
@@ -187,6 +198,7 @@ class SpeakerComponent:
         return party_at
 
     def _source_at(self, doc: Doc) -> dict[int, str]:
+        """Token -> side of an unnamed source (or ``JOINT`` / ``UNSIDED``), from the lexicons."""
         union = (doc._.tw_context or {}).get("union")
         source_at: dict[int, str] = {}
         for match_id, start, end in self.matcher(doc):
@@ -207,6 +219,7 @@ class SpeakerComponent:
     def _attribution(
         self, span: Span, quoted: set[int], state: _DocState
     ) -> tuple[str, Token, str] | None:
+        """An attribution verb outside quotes whose subject speaks for a side (main clause first)."""
         quoting = bool(quoted) or _opens_with_quote(span)
         verbs = [
             t
@@ -243,6 +256,7 @@ class SpeakerComponent:
     def _according(
         self, span: Span, quoted: set[int], state: _DocState
     ) -> tuple[str, Token, str] | None:
+        """ "according to X": X's side (an outlet or unsided source gives ``UNSIDED``)."""
         for tok in span:
             if tok.i in quoted or tok.lower_ != "according":
                 continue
@@ -291,6 +305,7 @@ class SpeakerComponent:
     def _position(
         self, span: Span, quoted: set[int], state: _DocState
     ) -> tuple[str, Token, str] | None:
+        """A party as subject of the main clause (or its conjuncts) with a position verb."""
         root = span.root
         if root.i in quoted:
             return None
@@ -363,6 +378,7 @@ class SpeakerComponent:
         return None
 
     def _label_of(self, tokens: list[Token], state: _DocState) -> str | None:
+        """One side for a phrase: a sided source wins, two parties are joint, else its one party."""
         source_at, party_at = state.source_at, state.party_at
         sided = {source_at[t.i] for t in tokens if source_at.get(t.i) not in (None, UNSIDED, JOINT)}
         if len(sided) == 1:
@@ -383,8 +399,7 @@ class SpeakerComponent:
 class _DocState:
     """What the rules remember while walking one document's sentences in order."""
 
-    def __init__(self, doc: Doc, party_at: dict[int, str], source_at: dict[int, str]) -> None:
-        self.doc = doc
+    def __init__(self, party_at: dict[int, str], source_at: dict[int, str]) -> None:
         self.party_at = party_at
         self.source_at = source_at
         self.history: list[str | None] = []  # speaker of each earlier sentence
@@ -407,7 +422,10 @@ def _headline(span: Span) -> bool:
     if span[-1].text in (".", "!", "?", '"', "\u201d", ":"):
         return False
     words = [t for t in span if t.is_alpha and not t.is_stop]
-    return len(words) >= 3 and sum(t.text[0].isupper() for t in words) / len(words) >= 0.7
+    return (
+        len(words) >= 3
+        and sum(t.text[0].isupper() for t in words) / len(words) >= HEADLINE_CAPS_SHARE
+    )
 
 
 def _ends_with_quote(span: Span) -> bool:
