@@ -34,6 +34,7 @@ VIEWS = (
     "v_issue_share_weekly",
     "v_signal_weekly",
     "v_progress_gap_weekly",
+    "v_party_tone_weekly",
     "v_source_coverage_daily",
     "v_latest_signals",
 )
@@ -76,6 +77,9 @@ select
                                         {ISSUES}[1 + cast(hash(i, 6) % {len(labels.ISSUES)} as integer)]]
          else [] end as issues,
     [{PARTIES}[1 + cast(hash(i, 7) % {len(labels.PARTIES)} as integer)]] as parties,
+    -- about half the sentences report a side's words (the dev corpus: 49%)
+    case when hash(i, 8) % 2 = 0
+         then {PARTIES}[1 + cast(hash(i, 7) % {len(labels.PARTIES)} as integer)] end as speaker,
     date '2021-01-01' + cast(hash(i // {PER_ARTICLE}) % 1826 as integer) as published,
     'src' || ((i // {PER_ARTICLE}) % 12) as source
 from range($sentences) as t(i);
@@ -88,7 +92,7 @@ select
     sent_index * 120 as start_char, sent_index * 120 + 100 as end_char,
     negotiation, signal,
     cast(case when tone_score > 0.2 then 1 when tone_score < -0.2 then -1 else 0 end as tinyint) as tone,
-    tone_score, list_distinct(issues) as issues, parties, published, source,
+    tone_score, list_distinct(issues) as issues, parties, speaker, published, source,
     case when signal = 'none' then json('[]')
          else json_array(json_object('field', 'signal', 'label', signal, 'text', 'cue', 'start', 0,
                                      'end', 3, 'rule', signal || '_cue')) end as evidence
@@ -198,6 +202,7 @@ def _write_day(root: Path, first_article: int) -> Path:
                             "tone": 0,
                             "tone_score": 0.0,
                             "parties": ["wga"],
+                            "speaker": "wga" if s % 2 == 0 else None,
                             "dates": [],
                             "evidence": [
                                 {

@@ -32,7 +32,8 @@ CHUNK_CHARS = 100_000
 #: below this share of English stop words (among >= MIN_WORDS words) a text is not English
 MIN_STOP_SHARE = 0.12
 MIN_WORDS = 20
-OUTPUT_KEYS = SENTENCE_FIELDS
+#: the contract's required keys, then the optional ones this pipeline fills
+OUTPUT_KEYS = (*SENTENCE_FIELDS, "speaker")
 
 
 def parse_published(value: Any, where: str = "", warn: bool = True) -> dt.date | None:

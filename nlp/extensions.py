@@ -23,6 +23,7 @@ SENTENCE_DEFAULTS: dict[str, Any] = {
     "tone": 0,
     "tone_score": 0.0,
     "parties": [],
+    "speaker": None,
     "dates": [],
     "evidence": [],
 }

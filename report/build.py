@@ -91,6 +91,15 @@ class _Views:
             self.hi,
         )
 
+    def party_tone(self, neg: str) -> pd.DataFrame:
+        return self.frame(
+            "select week, party, sentences, mean_tone_score from v_party_tone_weekly "
+            "where negotiation = ? and week between ? and ? order by party, week",
+            neg,
+            self.lo,
+            self.hi,
+        )
+
     def issue_share(self, neg: str) -> pd.DataFrame:
         return self.frame(
             "select week, issue, mentions, share from v_issue_share_weekly "
@@ -187,6 +196,7 @@ def _section(views: _Views, neg: pd.Series, titles: dict[str, str]) -> str:
     figures = [
         _figure("Tone over time", tone, charts.tone_chart, alerts),
         _figure("Progress vs gap, by week", pg, charts.progress_gap_chart),
+        _figure("Tone by side, by week", views.party_tone(nid), charts.party_tone_chart),
         _figure("Issue share of voice, by week", views.issue_share(nid), charts.issue_share_chart),
         _figure("Signal timeline", views.events(nid), charts.signal_timeline_chart),
         _figure("Coverage by outlet, by week", views.coverage(nid), charts.coverage_chart),

@@ -171,3 +171,26 @@ def coverage_chart(coverage: pd.DataFrame) -> str:
         )
     )
     return _svg(_base(chart, "Coverage by outlet, by week", 200))
+
+
+def party_tone_chart(weekly: pd.DataFrame) -> str:
+    """One line per side: the weekly mean tone of what that side says (v_party_tone_weekly)."""
+    x = alt.X("week:T", title="Week starting (Monday)", axis=alt.Axis(format="%d %b"))
+    y = alt.Y(
+        "mean_tone_score:Q",
+        title="Mean tone of the side's sentences",
+        scale=alt.Scale(domain=[-1, 1]),
+    )
+    colour = alt.Color("party:N", title="Side (speaker)", legend=alt.Legend(orient="right"))
+    lines = (
+        alt.Chart(weekly)
+        .mark_line(point=True)
+        .encode(
+            x=x,
+            y=y,
+            color=colour,
+            tooltip=["party:N", "week:T", "sentences:Q", "mean_tone_score:Q"],
+        )
+    )
+    zero = alt.Chart(pd.DataFrame({"y": [0]})).mark_rule(color="#bdbdbd").encode(y="y:Q")
+    return _svg(_base(alt.layer(zero, lines), "Tone by side, by week", 220))

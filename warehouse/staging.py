@@ -50,6 +50,7 @@ SENTENCE_COLUMNS = {
     "tone": "DOUBLE",
     "tone_score": "DOUBLE",
     "parties": "VARCHAR[]",
+    "speaker": "VARCHAR",
     "dates": "STRUCT(text VARCHAR, value VARCHAR, type VARCHAR)[]",
     "evidence": "JSON",
 }
@@ -174,6 +175,8 @@ def stage_sentences(con: duckdb.DuckDBPyConnection, path: Path) -> int:
                 when len(list_filter(coalesce(parties, []), lambda x: not list_contains($parties, x))) > 0
                     then 'unknown party label(s) '
                         || array_to_string(list_filter(parties, lambda x: not list_contains($parties, x)), ', ')
+                when speaker is not null and not list_contains($parties, speaker)
+                    then 'speaker ''' || speaker || ''' is not a party label or null'
                 when len(list_filter(coalesce(dates, []),
                         lambda d: d.text is null or not list_contains($date_types, d.type))) > 0
                     then 'every date needs text and a type of ' || $date_types_text

@@ -19,6 +19,30 @@ def test_one_section_per_negotiation_with_all_charts(demo_warehouse: Path, tmp_p
     assert "<script src=" not in text and "<link " not in text, "the report must be self-contained"
 
 
+def test_each_negotiation_card_draws_one_tone_line_per_side(
+    demo_warehouse: Path, tmp_path: Path
+) -> None:
+    """The per-side chart reads v_party_tone_weekly: every side that spoke in a negotiation is a
+    line of that negotiation's card (its legend names it), and no other side is."""
+    from warehouse.db import connect_read
+
+    text = build_report(demo_warehouse, tmp_path).read_text(encoding="utf-8")
+    with connect_read(demo_warehouse) as con:
+        sides = con.execute(
+            "select negotiation, list(distinct party order by party) from v_party_tone_weekly "
+            "group by negotiation"
+        ).fetchall()
+    assert sides, "the demo articles quote the sides, so some sentences have a speaker"
+    for nid, parties in sides:
+        section = text.split(f'<section id="{nid}">')[1].split("</section>")[0]
+        chart = section.split('aria-label="Tone by side, by week"')[1].split("</figure>")[0]
+        assert "<svg" in chart
+        for party in parties:
+            assert f">{party}</text>" in chart, (nid, party)
+        for other in {"sag_aftra", "wga", "dga", "amptp", "studios"} - set(parties):
+            assert f">{other}</text>" not in chart, (nid, other)
+
+
 def test_negotiation_and_period_filters(demo_warehouse: Path, tmp_path: Path) -> None:
     text = build_report(
         demo_warehouse,

@@ -50,6 +50,7 @@ def test_v_sentences_columns_and_rows(loaded_db: Path) -> None:
         ("tone_score", "DOUBLE"),
         ("issues", "VARCHAR[]"),
         ("parties", "VARCHAR[]"),
+        ("speaker", "VARCHAR"),
     ]
     got = rows(
         loaded_db,

@@ -14,18 +14,19 @@ select
     u.tone_score as tone_score,
     u.issues as issues,
     u.sentence as sentence,
-    u.evidence as evidence
+    u.evidence as evidence,
+    u.speaker as speaker
 from (
     select
         s.article_id, s.sent_index, s.negotiation, s.published, s.source, s.signal, s.tone,
-        s.tone_score, s.issues, s.sentence, s.evidence
+        s.tone_score, s.issues, s.sentence, s.evidence, s.speaker
     from sentences as s
     where s.negotiation is not null
         and s.published is not null
     union all
     select
         s.article_id, s.sent_index, s.negotiation, a.published, a.source, s.signal, s.tone,
-        s.tone_score, s.issues, s.sentence, s.evidence
+        s.tone_score, s.issues, s.sentence, s.evidence, s.speaker
     from sentences as s
     inner join articles as a on s.article_id = a.article_id
     where s.negotiation is not null

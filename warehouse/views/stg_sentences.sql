@@ -16,6 +16,7 @@ select
     cast(s.tone as integer) as tone,
     s.tone_score as tone_score,
     s.issues as issues,
-    s.parties as parties
+    s.parties as parties,
+    s.speaker as speaker
 from sentences as s
 inner join articles as a on s.article_id = a.article_id;

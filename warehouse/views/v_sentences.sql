@@ -13,6 +13,7 @@ select
     s.tone as tone,
     s.tone_score as tone_score,
     s.issues as issues,
-    s.parties as parties
+    s.parties as parties,
+    s.speaker as speaker
 from stg_sentences as s;
 comment on view v_sentences is 'One labelled sentence of the current NLP version (negotiation may be null) with its article: url, source, published, title; signal, tone, tone_score, issues[], parties[].';

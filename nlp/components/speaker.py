@@ -1,0 +1,528 @@
+"""``tablewatch_speaker``: whose words or stated position a sentence reports (guidelines, "Speaker").
+
+Runs last, when ``parties`` (and ``negotiation``, which resolves "the union" in articles that name
+no union) have filed every party mention as evidence with its character offsets, and walks the
+sentences of a document in order, because attribution crosses sentences. The rules, in the order
+they decide:
+
+1. statement continuation: an unquoted first-person main clause ("We are ready ...") right after a
+   speaker is that speaker's statement printed in full;
+2. attribution: an attribution verb ("said", "told", "announced", ...) outside quotation marks whose
+   subject (or passive agent, "as laid out by X") names a party, an unnamed source with a side, a
+   person seen speaking for a side, or a pronoun or "the statement" pointing back to the speaker
+   just before; "according to X" and ``X: "..."`` work the same way;
+3. quote continuation: a sentence that opens inside a quote (or with a quotation mark, or after a
+   colon that introduced a statement) keeps the speaker just before; a quote whose attribution
+   comes early in the next sentence takes that one (a backward pass);
+4. position: a party is the subject of the main clause taking a position or making a move
+   ("The studios rejected ...", "members voted to strike"); headlines skip this rule.
+
+Joint subjects ("both sides", "the union and the studios"), joint outcomes ("reached a tentative
+agreement with") and unnamed sources with no side ("sources said", "according to Variety") give
+``null``, as does everything else: the writer's narration. Lexicons live in
+``nlp/config/speaker.yaml``; the evidence item names the rule and the cue.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from spacy.language import Language
+from spacy.matcher import PhraseMatcher
+from spacy.tokens import Doc, Span, Token
+
+from kernel.errors import ConfigError
+from kernel.labels import PARTIES
+from nlp.extensions import add_evidence, register_extensions, sentence_pairs
+from nlp.rules import load_rules, str_list
+
+DEFAULT_RULES = "speaker.yaml"
+OPEN_QUOTES = ("\u201c", "``")
+CLOSE_QUOTES = ("\u201d", "''")
+STRAIGHT = '"'
+SUBJECT_DEPS = ("nsubj", "nsubjpass", "csubj", "expl")
+#: a side of ``source_sides`` that stands for the article's union
+UNION_SIDE = "union"
+JOINT = "__joint__"
+UNSIDED = "__unsided__"
+#: an attribution this close to the start of the next sentence ("..." / President X said ...)
+#: claims the quote that ends the sentence before it
+NEXT_ATTRIBUTION_TOKENS = 12
+#: share of capitalised content words above which an unpunctuated line is a headline
+HEADLINE_CAPS_SHARE = 0.7
+
+
+def _speaker_of_span(span: Span) -> str | None:
+    """``Span._.tw_speaker``: the speaker of the sentence record that holds the span's start."""
+    records = span.doc._.tw_sentences or []
+    for record in records:
+        if record["start"] <= span.start_char < record["end"] or (
+            span.start_char < record["start"] < span.end_char
+        ):
+            return record.get("speaker")
+    return None
+
+
+def register_speaker_extension() -> None:
+    """Register ``Span._.tw_speaker`` (read from the sentence records); safe to call repeatedly."""
+    register_extensions()
+    if not Span.has_extension("tw_speaker"):
+        Span.set_extension("tw_speaker", getter=_speaker_of_span)
+
+
+class SpeakerComponent:
+    """Sets ``speaker`` (a party label or None) on every sentence record, with evidence."""
+
+    def __init__(self, nlp: Language, rules_path: str | Path | None = None) -> None:
+        register_speaker_extension()
+        rules = load_rules(rules_path, DEFAULT_RULES)
+        where = f"speaker rules ({rules_path or DEFAULT_RULES})"
+
+        def words(key: str) -> set[str]:
+            return {w.lower() for w in str_list(rules.get(key), f"{where}: {key}")}
+
+        self.attribution = words("attribution_verbs")
+        self.quote_verbs = words("quote_verbs")
+        self.position = words("position_verbs")
+        self.joint_verbs = words("joint_verbs")
+        self.non_heads = words("non_speaker_heads")
+        self.pronouns = words("back_pronouns")
+        self.first_person = words("first_person")
+        self.back_nouns = words("back_nouns")
+        self.member_heads = words("member_heads")
+        self.stance_nouns = words("stance_nouns")
+        self.raising = words("raising_verbs")
+        if not self.attribution:
+            raise ConfigError(f"{where}: 'attribution_verbs' must not be empty")
+        lookback = rules.get("lookback", 3)
+        if not isinstance(lookback, int) or isinstance(lookback, bool) or lookback < 0:
+            raise ConfigError(f"{where}: 'lookback' must be a non-negative integer")
+        self.lookback = lookback
+        self.matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
+        sides = rules.get("source_sides") or {}
+        if not isinstance(sides, dict):
+            raise ConfigError(f"{where}: 'source_sides' must map a side to phrases")
+        for side, phrases in sides.items():
+            if side != UNION_SIDE and side not in PARTIES:
+                raise ConfigError(
+                    f"{where}: source side {side!r} is not a party label or {UNION_SIDE!r}"
+                )
+            self._add(nlp, f"side:{side}", str_list(phrases, f"{where}: source_sides.{side}"))
+        self._add(nlp, UNSIDED, str_list(rules.get("unsided_sources"), f"{where}: unsided_sources"))
+        self._add(nlp, JOINT, str_list(rules.get("joint_phrases"), f"{where}: joint_phrases"))
+
+    def _add(self, nlp: Language, key: str, phrases: list[str]) -> None:
+        if phrases:
+            self.matcher.add(key, list(nlp.tokenizer.pipe(phrases)))
+
+    # ------------------------------------------------------------------ per document
+    def __call__(self, doc: Doc) -> Doc:
+        pairs = sentence_pairs(doc)
+        if not pairs:
+            return doc
+        state = _DocState(self._party_at(doc, pairs), self._source_at(doc))
+        decisions: list[tuple[str | None, Token, str] | None] = []
+        quote_flags: list[tuple[bool, bool, bool]] = []  # starts in quote, has quote, ends open
+        in_quote = False
+        prev_end = 0
+        history_text: list[str] = []
+        for _record, span in pairs:
+            if "\n" in doc.text[prev_end : span.start_char]:
+                in_quote = False  # a quote running on into a new paragraph opens again there
+            prev_end = span.end_char
+            quoted = _quoted_tokens(span, in_quote)
+            starts_in = in_quote or _opens_with_quote(span)
+            in_quote = _ends_open(span, in_quote)
+            prev = quote_flags[-1] if quote_flags else (False, False, False)
+            decision = (
+                self._first_person(span, quoted, state)
+                or self._attribution(span, quoted, state)
+                or self._according(span, quoted, state)
+                or self._colon(span, state)
+            )
+            spoke = bool(decisions) and decisions[-1] is not None and decisions[-1][2] in SPOKEN
+            # a statement introduced with a colon ("SAG-AFTRA told members:") continues after it
+            intro = spoke and bool(history_text) and history_text[-1].rstrip().endswith(":")
+            if decision is None and (intro or (starts_in and (prev[1] or prev[0] or spoke))):
+                prior = _recent(state.history, 1)
+                if prior is not None:
+                    decision = (prior, span[0], "speaker:quote_continuation")
+            if decision is None and not _headline(span):
+                decision = self._position(span, quoted, state)
+            decisions.append(decision)
+            history_text.append(span.text)
+            quote_flags.append((starts_in, bool(quoted) or starts_in, in_quote))
+            state.history.append(_final(decision))
+        # a quote whose attribution comes in the next sentence ("... " / "...," she said.)
+        for i in range(len(decisions) - 2, -1, -1):
+            nxt = decisions[i + 1]
+            if decisions[i] is not None or nxt is None or nxt[2] not in SPOKEN:
+                continue
+            label = _final(nxt)
+            closes = _ends_with_quote(pairs[i][1])
+            early = nxt[1].i - pairs[i + 1][1].start <= NEXT_ATTRIBUTION_TOKENS
+            if label is not None and (
+                (quote_flags[i][2] and quote_flags[i + 1][0]) or (closes and early)
+            ):
+                decisions[i] = (label, pairs[i][1][0], "speaker:quote_continuation")
+        for (record, _span), decision in zip(pairs, decisions, strict=True):
+            label = _final(decision)
+            if decision is not None:
+                cue = decision[1]
+                add_evidence(
+                    record,
+                    "speaker",
+                    label,
+                    cue.text,
+                    cue.idx,
+                    cue.idx + len(cue.text),
+                    decision[2],
+                )
+            record["speaker"] = label
+        return doc
+
+    def _party_at(self, doc: Doc, pairs: list[tuple[dict[str, Any], Span]]) -> dict[int, str]:
+        """Token -> party label, from the parties' evidence (offsets into ``doc.text``)."""
+        party_at: dict[int, str] = {}
+        for record, _span in pairs:
+            for item in record["evidence"]:
+                if item["field"] != "parties":
+                    continue
+                span = doc.char_span(item["start"], item["end"], alignment_mode="expand")
+                if span is not None:
+                    for tok in span:
+                        # a coalition naming a union and outsiders (Basic Crafts) speaks as the union
+                        if party_at.get(tok.i) in (None, "other"):
+                            party_at[tok.i] = item["label"]
+        return party_at
+
+    def _source_at(self, doc: Doc) -> dict[int, str]:
+        """Token -> side of an unnamed source (or ``JOINT`` / ``UNSIDED``), from the lexicons."""
+        union = (doc._.tw_context or {}).get("union")
+        source_at: dict[int, str] = {}
+        for match_id, start, end in self.matcher(doc):
+            key = doc.vocab.strings[match_id]
+            label = key
+            if key.startswith("side:"):
+                side = key[5:]
+                label = union if side == UNION_SIDE else side
+                if label is None:
+                    continue
+            for i in range(start, end):
+                # a sided source wins over the words inside it ("studio source")
+                if key.startswith("side:") or i not in source_at:
+                    source_at[i] = label
+        return source_at
+
+    # ------------------------------------------------------------------ rules
+    def _attribution(
+        self, span: Span, quoted: set[int], state: _DocState
+    ) -> tuple[str, Token, str] | None:
+        """An attribution verb outside quotes whose subject speaks for a side (main clause first)."""
+        quoting = bool(quoted) or _opens_with_quote(span)
+        verbs = [
+            t
+            for t in span
+            if t.i not in quoted
+            and t.pos_ in ("VERB", "AUX")
+            and (
+                t.lemma_.lower() in self.attribution
+                or (quoting and t.lemma_.lower() in self.quote_verbs)
+            )
+        ]
+        verbs.sort(key=lambda t: (len(list(t.ancestors)), t.i))  # the main clause first
+        for verb in verbs:
+            subject = _subject(verb)
+            if any(c.dep_ in ("auxpass", "agent") for c in verb.children):
+                # "as laid out by SAG-AFTRA": the agent speaks; "is expected to": nobody does
+                agents = [g for a in verb.children if a.dep_ == "agent" for g in a.children]
+                subject = next((g for g in agents if g.dep_ == "pobj"), None)
+            if subject is None or subject.i in quoted or self._reported_by_first_person(verb):
+                continue
+            label = self._side_of(subject, state, attribution=True)
+            if label is not None:
+                return label, verb, "speaker:attribution"
+        return None
+
+    def _reported_by_first_person(self, verb: Token) -> bool:
+        """ "we are pleased to confirm the executives have asked us": the "we" is the speaker."""
+        for head in verb.ancestors:
+            for child in head.children:
+                if child.dep_ == "nsubj" and child.lower_ in self.first_person:
+                    return True
+        return False
+
+    def _according(
+        self, span: Span, quoted: set[int], state: _DocState
+    ) -> tuple[str, Token, str] | None:
+        """ "according to X": X's side (an outlet or unsided source gives ``UNSIDED``)."""
+        for tok in span:
+            if tok.i in quoted or tok.lower_ != "according":
+                continue
+            nxt = tok.doc[tok.i + 1] if tok.i + 1 < len(tok.doc) else None
+            if nxt is None or nxt.lower_ != "to":
+                continue
+            objs = [c for c in nxt.children if c.dep_ == "pobj"]
+            if objs:
+                label = self._side_of(objs[0], state, attribution=True)
+            else:
+                label = self._label_of(list(tok.doc[nxt.i + 1 : min(span.end, nxt.i + 7)]), state)
+            if label is not None:
+                return label, tok, "speaker:according_to"
+        return None
+
+    def _colon(self, span: Span, state: _DocState) -> tuple[str, Token, str] | None:
+        """``SAG-AFTRA: "..."``: a party name, a colon, then a quote."""
+        for tok in span[:6]:
+            if tok.text == ":" and tok.i + 1 < span.end:
+                after = tok.doc[tok.i + 1].text
+                if after and (after in OPEN_QUOTES or after[0] in '"\u201c'):
+                    before = range(span.start, tok.i)
+                    labels = {state.party_at[i] for i in before if i in state.party_at}
+                    if len(labels) == 1:
+                        return labels.pop(), tok, "speaker:colon_quote"
+        return None
+
+    def _first_person(
+        self, span: Span, quoted: set[int], state: _DocState
+    ) -> tuple[str, Token, str] | None:
+        """An unquoted first-person sentence right after a speaker: a statement printed in full."""
+        prior = _recent(state.history, self.lookback)
+        if prior is None:
+            return None
+        for tok in span:
+            if (
+                tok.i not in quoted
+                and tok.lower_ in self.first_person
+                and tok.pos_ == "PRON"
+                and tok.dep_ in ("nsubj", "nsubjpass")
+                and tok.head.dep_ in ("ROOT", "advcl", "conj", "ccomp")
+            ):
+                return prior, tok, "speaker:statement_continuation"
+        return None
+
+    def _position(
+        self, span: Span, quoted: set[int], state: _DocState
+    ) -> tuple[str, Token, str] | None:
+        """A party as subject of the main clause (or its conjuncts) with a position verb."""
+        root = span.root
+        if root.i in quoted:
+            return None
+        verbs = [root, *[c for c in root.children if c.dep_ == "conj" and c.pos_ == "VERB"]]
+        # "SAG-AFTRA is poised to deliver its response": the move is in the complement
+        verbs += [
+            c
+            for c in root.children
+            if root.lemma_.lower() in self.raising
+            and c.dep_ == "xcomp"
+            and c.pos_ == "VERB"
+            and c.lemma_.lower() in self.position
+            and not any(g.dep_ in SUBJECT_DEPS for g in c.children)
+        ]
+        joint_hit: tuple[str, Token, str] | None = None
+        for verb in verbs:
+            lemma = verb.lemma_.lower()
+            joint = lemma in self.joint_verbs
+            if joint and lemma == "agree" and any(c.dep_ == "xcomp" for c in verb.children):
+                joint = False  # "agreed to extend the contract" is a move, not a joint outcome
+            if not joint and lemma not in self.position:
+                continue
+            subject = _subject(verb) or (_subject(verb.head) if verb.dep_ == "xcomp" else None)
+            passive = any(c.dep_ == "auxpass" for c in verb.children)
+            if passive:
+                agents = [c for c in verb.children if c.dep_ == "agent"]
+                objs = [g for a in agents for g in a.children if g.dep_ == "pobj"]
+                subject = objs[0] if objs else None
+            if subject is None or subject.i in quoted:
+                continue
+            if subject.lemma_.lower() in self.non_heads or subject.lower_ == "it":
+                continue
+            label = self._side_of(subject, state, attribution=False)
+            if label is None or label == UNSIDED:
+                continue
+            if joint:
+                joint_hit = joint_hit or (JOINT, verb, "speaker:joint_outcome")
+                continue
+            return label, verb, "speaker:position_subject"
+        return joint_hit
+
+    # ------------------------------------------------------------------ helpers
+    def _side_of(self, subject: Token, state: _DocState, attribution: bool) -> str | None:
+        """The side a subject phrase speaks for, ``JOINT``/``UNSIDED``, or None (no party)."""
+        if subject.pos_ == "PRON" and subject.lower_ in self.pronouns:
+            if subject.lower_ == "it" and not attribution:
+                return None
+            return _recent(state.history, self.lookback)
+        if subject.lower_ in ("who", "that", "which") and subject.head.dep_ == "relcl":
+            subject = subject.head.head
+        if attribution and subject.lemma_.lower() in self.back_nouns:
+            own = self._label_of(_name_tokens(subject, deep=True), state)
+            if own is not None:
+                return own
+            return _recent(state.history, self.lookback)
+        lemma = subject.lemma_.lower()
+        member = lemma in self.member_heads or lemma in self.stance_nouns
+        for tier in _subject_tiers(subject, attribution or member):
+            label = self._label_of(tier, state)
+            if label == UNSIDED and state.sided_source and subject.lower_ in ("insider", "source"):
+                if any(c.lower_ == "the" for c in subject.children):
+                    return state.sided_source  # "the insider" after "a studio insider"
+            if label is not None:
+                if subject.pos_ == "PROPN" and subject.i not in state.party_at:
+                    if label not in (JOINT, UNSIDED):
+                        state.people[subject.lower_] = label
+                return label
+        if subject.pos_ == "PROPN" and subject.lower_ in state.people:
+            return state.people[subject.lower_]
+        return None
+
+    def _label_of(self, tokens: list[Token], state: _DocState) -> str | None:
+        """One side for a phrase: a sided source wins, two parties are joint, else its one party."""
+        source_at, party_at = state.source_at, state.party_at
+        sided = {source_at[t.i] for t in tokens if source_at.get(t.i) not in (None, UNSIDED, JOINT)}
+        if len(sided) == 1:
+            state.sided_source = next(iter(sided))
+            return state.sided_source
+        if any(source_at.get(t.i) == JOINT for t in tokens):
+            return JOINT
+        labels = {party_at[t.i] for t in tokens if t.i in party_at}
+        if len(labels) == 1:
+            return labels.pop()
+        if len(labels) > 1:
+            return JOINT
+        if any(source_at.get(t.i) == UNSIDED for t in tokens):
+            return UNSIDED
+        return None
+
+
+class _DocState:
+    """What the rules remember while walking one document's sentences in order."""
+
+    def __init__(self, party_at: dict[int, str], source_at: dict[int, str]) -> None:
+        self.party_at = party_at
+        self.source_at = source_at
+        self.history: list[str | None] = []  # speaker of each earlier sentence
+        self.people: dict[str, str] = {}  # a person's name -> the side it was seen speaking for
+        self.sided_source: str | None = None  # side of the last unnamed source that had one
+
+
+#: rules whose sentence reports words spoken or written (a quote next to it is theirs)
+SPOKEN = (
+    "speaker:attribution",
+    "speaker:according_to",
+    "speaker:colon_quote",
+    "speaker:quote_continuation",
+    "speaker:statement_continuation",
+)
+
+
+def _headline(span: Span) -> bool:
+    """A headline (no closing punctuation, mostly capitalised words) takes no position rule."""
+    if span[-1].text in (".", "!", "?", '"', "\u201d", ":"):
+        return False
+    words = [t for t in span if t.is_alpha and not t.is_stop]
+    return (
+        len(words) >= 3
+        and sum(t.text[0].isupper() for t in words) / len(words) >= HEADLINE_CAPS_SHARE
+    )
+
+
+def _ends_with_quote(span: Span) -> bool:
+    tail = span.text.rstrip()
+    return bool(tail) and (tail[-1] in '"\u201d' or tail.endswith("''") or tail.endswith(",\u201d"))
+
+
+def _final(decision: tuple[str | None, Token, str] | None) -> str | None:
+    if decision is None or decision[0] in (JOINT, UNSIDED):
+        return None
+    return decision[0]
+
+
+def _name_tokens(head: Token, deep: bool = False) -> list[Token]:
+    """The head with its compounds, possessives, modifiers and conjuncts (``deep``: whole subtree)."""
+    if deep:
+        return list(head.subtree)
+    out = [head]
+    for child in head.children:
+        if child.dep_ in ("compound", "poss", "amod", "nmod", "conj", "cc", "det", "flat"):
+            out.extend(child.subtree)
+    return out
+
+
+def _subject_tiers(subject: Token, attribution: bool) -> list[list[Token]]:
+    """Where a subject names its side, most telling first: its name, an apposition, a "for X" tail."""
+    tiers = [_name_tokens(subject)]
+    appos = [c for c in subject.children if c.dep_ == "appos"]
+    if appos:
+        tiers.append([t for a in appos for t in a.subtree])
+    if attribution:
+        tails = [
+            c
+            for c in subject.children
+            if (c.dep_ == "prep" and c.lower_ in ("for", "of", "from", "at", "with"))
+            or c.dep_ == "acl"
+        ]
+        if tails:
+            tiers.append([t for p in tails for t in p.subtree])
+    return tiers
+
+
+def _quoted_tokens(span: Span, in_quote: bool) -> set[int]:
+    """Token indices inside quotation marks (``in_quote``: the sentence opens inside one)."""
+    inside = in_quote
+    out: set[int] = set()
+    for tok in span:
+        text = tok.text
+        if text in OPEN_QUOTES or (text == STRAIGHT and not inside):
+            inside = True
+            continue
+        if text in CLOSE_QUOTES or text == STRAIGHT:
+            inside = False
+            continue
+        if inside:
+            out.add(tok.i)
+    return out
+
+
+def _subject(verb: Token) -> Token | None:
+    for child in verb.children:
+        if child.dep_ in SUBJECT_DEPS:
+            return child
+    # a verb in a conjunction shares its head's subject ("... and told members")
+    if verb.dep_ == "conj" and verb.head.pos_ in ("VERB", "AUX"):
+        return _subject(verb.head)
+    return None
+
+
+def _recent(history: list[str | None], lookback: int) -> str | None:
+    for label in reversed(history[-lookback:] if lookback else []):
+        if label is not None:
+            return label
+    return None
+
+
+def _opens_with_quote(span: Span) -> bool:
+    first = span.text.lstrip("-\u2013\u2014 ")[:2]
+    return bool(first) and (first[0] in '"\u201c' or first == "``")
+
+
+def _ends_open(span: Span, in_quote: bool) -> bool:
+    """Whether a quote is still open after the sentence (multi-sentence quotes)."""
+    inside = in_quote
+    for tok in span:
+        if tok.text in OPEN_QUOTES:
+            inside = True
+        elif tok.text in CLOSE_QUOTES:
+            inside = False
+        elif tok.text == STRAIGHT:
+            inside = not inside
+    return inside
+
+
+@Language.factory("tablewatch_speaker", default_config={"rules_path": None})
+def make_speaker(nlp: Language, name: str, rules_path: str | None) -> SpeakerComponent:
+    return SpeakerComponent(nlp, rules_path)
+
+
+__all__ = ["SpeakerComponent", "make_speaker", "register_speaker_extension"]
