@@ -53,5 +53,14 @@ PARTIES: tuple[str, ...] = (
 )
 #: ``dates[].type``
 DATE_TYPES: tuple[str, ...] = ("date", "duration", "set")
+#: ``kind`` of a milestone on a negotiation's timeline (watchlist ``milestones``, coverage cues)
+MILESTONE_KINDS: tuple[str, ...] = (
+    "contract_expiry",
+    "extension",
+    "strike_vote",
+    "strike_start",
+    "ratification_vote",
+    "deadline",
+)
 #: ``status`` of an article record of the crawl
 STATUSES: tuple[str, ...] = ("relevant", "skipped", "duplicate", "failed")

@@ -21,9 +21,18 @@ from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from kernel.config import read_yaml
 from kernel.errors import ConfigError
-from kernel.labels import PARTIES
+from kernel.labels import MILESTONE_KINDS, PARTIES
 
 DEFAULT_WATCHLIST = Path(__file__).resolve().parent / "watchlist.yaml"
+
+
+@dataclass(frozen=True)
+class Milestone:
+    """A dated step on a negotiation's timeline (a contract's expiry, a strike vote, ...)."""
+
+    date: dt.date
+    kind: str  #: one of kernel.labels.MILESTONE_KINDS
+    label: str
 
 
 @dataclass(frozen=True)
@@ -36,6 +45,7 @@ class Negotiation:
     aliases: tuple[str, ...]
     start: dt.date
     end: dt.date
+    milestones: tuple[Milestone, ...] = ()
 
     def covers(self, day: dt.date | None) -> bool:
         """Undated coverage is given the benefit of the doubt."""
@@ -56,6 +66,44 @@ def _strings(value: Any) -> Any:
     return value
 
 
+def _calendar_day(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        raise ValueError(f"must be a date YYYY-MM-DD without a time, got {value.isoformat()}")
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise ValueError(f"must be a date YYYY-MM-DD, got {value!r}") from None
+
+
+class _Milestone(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    date: dt.date
+    kind: str
+    label: str
+
+    @field_validator("date", mode="before")
+    @classmethod
+    def _day(cls, value: Any) -> Any:
+        return _calendar_day(value)
+
+    @field_validator("kind")
+    @classmethod
+    def _known_kind(cls, value: str) -> str:
+        if value not in MILESTONE_KINDS:
+            raise ValueError(f"{value!r} is not a milestone kind; allowed: {list(MILESTONE_KINDS)}")
+        return value
+
+    @field_validator("label")
+    @classmethod
+    def _label(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("must not be empty")
+        return value.strip()
+
+
 class _Entry(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
@@ -65,6 +113,7 @@ class _Entry(BaseModel):
     aliases: list[str]
     start: dt.date
     end: dt.date
+    milestones: list[_Milestone] = []
 
     @field_validator("id", mode="before")
     @classmethod
@@ -95,15 +144,8 @@ class _Entry(BaseModel):
 
     @field_validator("start", "end", mode="before")
     @classmethod
-    def _calendar_day(cls, value: Any) -> Any:
-        if isinstance(value, dt.datetime):
-            raise ValueError(f"must be a date YYYY-MM-DD without a time, got {value.isoformat()}")
-        if isinstance(value, dt.date):
-            return value
-        try:
-            return dt.date.fromisoformat(str(value))
-        except ValueError:
-            raise ValueError(f"must be a date YYYY-MM-DD, got {value!r}") from None
+    def _days(cls, value: Any) -> Any:
+        return _calendar_day(value)
 
 
 class _File(BaseModel):
@@ -164,6 +206,10 @@ def load_watchlist(path: str | Path | None = None) -> list[Negotiation]:
                 aliases=tuple(entry.aliases),
                 start=entry.start,
                 end=entry.end,
+                milestones=tuple(
+                    Milestone(m.date, m.kind, m.label)
+                    for m in sorted(entry.milestones, key=lambda m: (m.date, m.kind))
+                ),
             )
         )
     return out

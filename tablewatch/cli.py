@@ -204,12 +204,17 @@ def reextract(db: DbOpt = DEFAULT_DB, date: DateOpt = None, verbose: VerboseOpt 
 
 @app.command()
 @friendly_errors
-def load(db: DbOpt = DEFAULT_DB, date: DateOpt = None, verbose: VerboseOpt = False) -> None:
+def load(
+    db: DbOpt = DEFAULT_DB,
+    date: DateOpt = None,
+    watchlist: WatchlistOpt = None,
+    verbose: VerboseOpt = False,
+) -> None:
     """Load the day's articles and sentences into the warehouse (one transaction, idempotent)."""
     from tablewatch.pipeline import load_stage
 
     _setup_logging(verbose)
-    _echo_json(load_stage(db, date))
+    _echo_json(load_stage(db, date, watchlist=watchlist))
 
 
 @app.command()

@@ -178,12 +178,17 @@ def annotate_stage(
     return _timed(summary, started)
 
 
-def load_stage(db: str | Path, day: str | dt.date | None = None) -> dict[str, Any]:
-    """Load the day's run folder into the warehouse in one transaction (replacing a previous load)."""
+def load_stage(
+    db: str | Path, day: str | dt.date | None = None, watchlist: str | Path | None = None
+) -> dict[str, Any]:
+    """Load the day's run folder into the warehouse in one transaction (replacing a previous load);
+    the watchlist's milestones are replaced with it."""
+    from kernel.watchlist import load_watchlist
     from warehouse.load import load_run
 
     started = time.perf_counter()
     day = parse_day(day)
+    negotiations = load_watchlist(_check_watchlist(watchlist))
     run = layout(db).run(day)
     if not run.articles.exists():
         raise TablewatchError(f"nothing to load for {day}: {run.articles} is missing")
@@ -193,7 +198,7 @@ def load_stage(db: str | Path, day: str | dt.date | None = None) -> dict[str, An
             day,
             run.sentences.name,
         )
-    result = load_run(layout(db).db, run.path)
+    result = load_run(layout(db).db, run.path, negotiations=negotiations)
     summary = _as_dict(result)
     summary["day"] = day
     log.info("load %s: %s", day, _counts(summary))
@@ -287,7 +292,7 @@ def run_day(
         "annotate": annotate_stage(
             db, day, n_process=n_process, progress=progress, watchlist=watchlist
         ),
-        "load": load_stage(db, day),
+        "load": load_stage(db, day, watchlist=watchlist),
         "alerts": alerts_stage(db, day, config=alerts_config),
         "report": report_stage(db, day, watchlist=watchlist),
     }

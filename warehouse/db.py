@@ -136,6 +136,7 @@ def refresh_reference_tables(con: duckdb.DuckDBPyConnection) -> None:
             ("parties", labels.PARTIES),
             ("dates.type", labels.DATE_TYPES),
             ("status", labels.STATUSES),
+            ("milestones.kind", labels.MILESTONE_KINDS),
         )
         for position, label in enumerate(values)
     ]
@@ -164,16 +165,6 @@ def refresh_reference_tables(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
-MILESTONE_KINDS = (
-    "contract_expiry",
-    "extension",
-    "strike_vote",
-    "strike_start",
-    "ratification_vote",
-    "deadline",
-)
-
-
 def milestone_cues(path: Path | None = None) -> dict[str, Any]:
     """The coverage-milestone cues, checked: known kinds, patterns DuckDB can compile."""
     path = path or MILESTONES_FILE
@@ -184,9 +175,9 @@ def milestone_cues(path: Path | None = None) -> dict[str, Any]:
     for i, cue in enumerate(cues):
         if not isinstance(cue, dict) or set(cue) != {"kind", "pattern"}:
             raise ConfigError(f"{path}: cues[{i}] must have exactly 'kind' and 'pattern'")
-        if cue["kind"] not in MILESTONE_KINDS:
+        if cue["kind"] not in labels.MILESTONE_KINDS:
             raise ConfigError(
-                f"{path}: cues[{i}].kind {cue['kind']!r} is not one of {MILESTONE_KINDS}"
+                f"{path}: cues[{i}].kind {cue['kind']!r} is not one of {labels.MILESTONE_KINDS}"
             )
         try:
             duckdb.sql("select regexp_matches('', ?)", params=[cue["pattern"]]).fetchall()

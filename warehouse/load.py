@@ -12,6 +12,7 @@ import datetime as dt
 import json
 import os
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ from kernel.days import parse_day
 from kernel.errors import TablewatchError
 from kernel.paths import RunFolder
 from kernel.records import AnnotateStats, CrawlStats
+from kernel.watchlist import Negotiation
 from warehouse import staging
 from warehouse.db import connect_write, utc_now
 
@@ -318,6 +320,23 @@ def _apply_run(
     )
 
 
+def _apply_watchlist_milestones(
+    con: duckdb.DuckDBPyConnection, negotiations: Sequence[Negotiation]
+) -> None:
+    rows = [(n.id, m.date, m.kind, m.label) for n in negotiations for m in n.milestones]
+    con.execute("delete from watchlist_milestones")
+    if rows:
+        ids, days, kinds, labels = (list(col) for col in zip(*rows, strict=True))
+        con.execute(
+            """
+            insert into watchlist_milestones
+            select unnest(cast($1 as varchar[])), unnest(cast($2 as date[])),
+                unnest(cast($3 as varchar[])), unnest(cast($4 as varchar[]))
+            """,
+            [ids, days, kinds, labels],
+        )
+
+
 def _pause_for_tests() -> None:
     marker = os.environ.get(PAUSE_ENV)
     if marker:
@@ -326,11 +345,15 @@ def _pause_for_tests() -> None:
 
 
 def load_run(
-    db_path: str | Path, run_dir: str | Path, nlp_version: str | None = None
+    db_path: str | Path,
+    run_dir: str | Path,
+    nlp_version: str | None = None,
+    negotiations: Sequence[Negotiation] | None = None,
 ) -> LoadResult:
     """Load ``runs/<day>/`` (articles, sentences if annotated, feed state, crawl stats) atomically.
 
-    ``nlp_version`` labels every sentence row; by default it is the one the annotate stage wrote
+    ``negotiations`` (the watchlist the pipeline ran with), when given, replace the
+    ``watchlist_milestones`` in the same transaction. ``nlp_version`` labels every sentence row; by default it is the one the annotate stage wrote
     into ``annotate_stats.json``, so the warehouse never asks the NLP package which version it is.
     """
     run_dir = Path(run_dir)
@@ -357,6 +380,8 @@ def load_run(
             if feed_rows:
                 _apply_feed_state(con)
             _apply_run(con, day, meta, sentences, version if have_sentences else None)
+            if negotiations is not None:
+                _apply_watchlist_milestones(con, negotiations)
             counts = con.execute(
                 """
                 select count(*),

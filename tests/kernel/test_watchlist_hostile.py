@@ -36,9 +36,13 @@ def _write(tmp_path: Path, entries: str) -> Path:
         (GOOD.replace("id: wga_2023", "id: 7"), r"negotiations\[0\]: id: "),
         ("  - just a string\n", r"negotiations\.0: "),
         ("  []\n", r"'negotiations' list is empty"),
+        (GOOD + "    milestones: [{date: 2023-05-01, kind: picnic, label: x}]\n", r"milestones\.0\.kind: .*'picnic' is not a milestone kind"),
+        (GOOD + "    milestones: [{date: 2023-05-01 09:00:00, kind: deadline, label: x}]\n", r"milestones\.0\.date: must be a date YYYY-MM-DD without a time"),
+        (GOOD + "    milestones: [{date: 2023-05-01, kind: deadline, lable: x}]\n", r"milestones\.0\.lable: unknown key"),
     ],
     ids=["month-13", "datetime", "alias-typo", "no-aliases", "blank-alias", "duplicate-id",
-         "unknown-party", "inverted", "int-id", "not-a-mapping", "empty-list"],
+         "unknown-party", "inverted", "int-id", "not-a-mapping", "empty-list", "milestone-kind",
+         "milestone-datetime", "milestone-typo"],
 )  # fmt: skip
 def test_bad_watchlist_is_one_line_naming_file_and_entry(
     tmp_path: Path, entries: str, reason: str
@@ -48,6 +52,27 @@ def test_bad_watchlist_is_one_line_naming_file_and_entry(
         load_watchlist(path)
     message = str(info.value)
     assert message.startswith(f"{path}: ") and "\n" not in message
+
+
+def test_milestones_load_sorted_and_the_default_watchlist_has_them(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path,
+        GOOD
+        + "    milestones:\n"
+        + "      - {date: 2023-05-02, kind: strike_start, label: Strike begins}\n"
+        + "      - {date: 2023-05-01, kind: contract_expiry, label: MBA expires}\n",
+    )
+    (neg,) = load_watchlist(path)
+    assert [(m.date.isoformat(), m.kind) for m in neg.milestones] == [
+        ("2023-05-01", "contract_expiry"),
+        ("2023-05-02", "strike_start"),
+    ]
+    watched = {n.id: n for n in load_watchlist()}
+    assert {m.kind for m in watched["sag_aftra_tv_2023"].milestones} >= {
+        "contract_expiry",
+        "strike_start",
+        "ratification_vote",
+    }
 
 
 def test_unknown_top_level_key_and_empty_file(tmp_path: Path) -> None:

@@ -7,9 +7,11 @@ import json
 from pathlib import Path
 
 import pytest
+import yaml
 
 from kernel.errors import ConfigError
 from kernel.records import ARTICLE_FIELDS
+from kernel.watchlist import DEFAULT_WATCHLIST
 from tablewatch.pipeline import annotate_stage, load_stage
 from warehouse.db import milestone_cues
 from warehouse.query import run_sql
@@ -44,6 +46,16 @@ def article(article_id: str, body: str) -> dict:
     return rec
 
 
+def watchlist_with(path: Path, *milestones: str) -> Path:
+    """The default watchlist with ``milestones`` (YAML flow mappings) given to wga_2026."""
+    data = yaml.safe_load(DEFAULT_WATCHLIST.read_text(encoding="utf-8"))
+    for neg in data["negotiations"]:
+        if neg["id"] == "wga_2026":
+            neg["milestones"] = [yaml.safe_load(m) for m in milestones]
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    return path
+
+
 @pytest.fixture(scope="module")
 def milestone_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     db = tmp_path_factory.mktemp("ms") / "tablewatch.duckdb"
@@ -51,8 +63,13 @@ def milestone_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     run.mkdir(parents=True)
     lines = [json.dumps(article(k, v)) for k, v in TEXTS.items()]
     (run / "articles.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    annotate_stage(db, DAY)
-    load_stage(db, DAY)
+    watchlist = watchlist_with(
+        db.parent / "watchlist.yaml",
+        "{date: 2026-06-30, kind: contract_expiry, label: MBA expires}",
+        "{date: 2025-12-01, kind: deadline, label: an old deadline}",
+    )
+    annotate_stage(db, DAY, watchlist=watchlist)
+    load_stage(db, DAY, watchlist=watchlist)
     return db
 
 
@@ -78,7 +95,7 @@ def test_cued_dates_become_milestones_of_their_kind(milestone_db: Path) -> None:
 def test_each_milestone_keeps_its_evidence(milestone_db: Path) -> None:
     _, rows = run_sql(
         milestone_db,
-        "select evidence, url from v_milestones where kind = 'strike_vote'",
+        "select evidence, url from v_milestones where kind = 'strike_vote' and source = 'coverage'",
     )
     assert rows == [
         (
@@ -86,6 +103,39 @@ def test_each_milestone_keeps_its_evidence(milestone_db: Path) -> None:
             "https://news.test/m1",
         )
     ]
+
+
+def test_watchlist_and_coverage_both_give_a_date(milestone_db: Path) -> None:
+    """Two sources for one date: one row each, the watchlist's without evidence."""
+    _, rows = run_sql(
+        milestone_db,
+        "select source, label, evidence is null from v_milestones"
+        " where negotiation = 'wga_2026' and date = date '2026-06-30' order by source",
+    )
+    assert [(r[0], r[2]) for r in rows] == [("coverage", False), ("watchlist", True)]
+    assert rows[1][1] == "MBA expires"
+    # a milestone in the past stays on the timeline
+    _, past = run_sql(milestone_db, "select kind from v_milestones where date = date '2025-12-01'")
+    assert past == [("deadline",)]
+
+
+def test_a_load_replaces_the_watchlist_milestones(milestone_db: Path, tmp_path: Path) -> None:
+    import shutil
+
+    db = tmp_path / "tablewatch.duckdb"
+    shutil.copytree(milestone_db.parent / "runs", tmp_path / "runs")
+    for name in ("tablewatch.duckdb", "tablewatch.snapshot.duckdb"):
+        shutil.copy(milestone_db.parent / name, tmp_path / name)
+    watchlist = watchlist_with(
+        tmp_path / "w.yaml", "{date: 2026-07-04, kind: strike_vote, label: vote}"
+    )
+    load_stage(db, DAY, watchlist=watchlist)
+    load_stage(db, DAY, watchlist=watchlist)  # a rerun adds nothing
+    _, rows = run_sql(
+        db,
+        "select negotiation, cast(date as varchar), kind from watchlist_milestones where negotiation = 'wga_2026'",
+    )
+    assert rows == [("wga_2026", "2026-07-04", "strike_vote")]
 
 
 def test_bad_cue_file_is_one_line(tmp_path: Path) -> None:
