@@ -19,7 +19,7 @@ from crawlers.fingerprints import PassageParams, Passages, passages
 from crawlers.items import ArticleItem, FeedStateItem
 from crawlers.rawstore import RunArchive
 from crawlers.relevance import RelevanceGate
-from crawlers.state import load_passage_history
+from crawlers.state import KEPT_STATUSES, kept_article, load_passage_history
 from crawlers.urls import article_id, canonicalize
 from kernel.errors import ConfigError
 from kernel.watchlist import load_watchlist
@@ -66,8 +66,22 @@ class ValidatePipeline:
 
 
 class DedupePipeline:
-    """Keep the first copy; later ones (same canonical URL, same body, or passages shared with a
-    kept article, in this run or in the warehouse) become ``duplicate`` records pointing at it.
+    """Keep one copy of each story; the others (same canonical URL, same body, or passages shared
+    with a kept article, in this run or in the warehouse) become ``duplicate`` records pointing
+    at it.
+
+    Which copy is kept must not depend on arrival order (concurrency, server latency, a rerun on
+    another machine), so copies found in one crawl are ranked: the earliest ``published`` day
+    first (undated pages last), then the outlet listed first in the sources file, then the
+    canonical URL, then the requested URL. When a better-ranked copy arrives after the kept one,
+    it is kept instead: the earlier record is demoted and every ``duplicate_of`` is re-pointed at
+    the new kept copy when the crawl closes (``StorePipeline``), so ``duplicate_of`` always names
+    a stored, non-duplicate article.
+
+    Across days the stored copy stays kept: the crawler never rewrites loaded days (their
+    sentences and alerts are already out), so a copy crawled today points at yesterday's kept
+    article even when today's copy was published earlier. A rerun of a day ignores that day's
+    own rows (``crawlers.state``), so it reproduces the same choice.
 
     Passage fingerprints catch syndicated copies whose rewritten headline and lede move the
     simhash too far; the warehouse's recent bodies are fingerprinted before the first page is
@@ -92,7 +106,8 @@ class DedupePipeline:
         self.crawler = crawler
         self.by_simhash = by_simhash
         self.params = params or PassageParams()
-        self._copy_of: dict[str, str] = {}  # article_id of a copy -> the article it copies
+        # rank of each article kept so far in this crawl; stored (warehouse) articles have none
+        self._rank: dict[str, tuple] = {}
         self._history_loaded = False
         self.history_days = history_days
         self.history_max = history_max
@@ -139,22 +154,43 @@ class DedupePipeline:
         )
         self.crawler.stats.set_value("tablewatch/dedupe_history_articles", len(state.passages))
 
+    def _source_rank(self, source: str) -> int:
+        names = [src.name for src in getattr(self.crawler.spider, "sources", ())]
+        return names.index(source) if source in names else len(names)
+
+    def _rank_of(self, item: ArticleItem) -> tuple:
+        """Smaller is preferred: earliest published, first-listed outlet, then the URLs."""
+        return (
+            item.published is None,
+            item.published or "",
+            self._source_rank(item.source),
+            item.canonical_url,
+            item.requested_url or item.url,
+        )
+
     def _duplicate(self, item: ArticleItem, kept: str, own_url: str) -> ArticleItem:
-        # Copies can arrive in any order: point at the article that was finally kept, never at
-        # another copy, so duplicate_of always names a stored, non-duplicate article.
-        seen: set[str] = set()
-        while kept in self._copy_of and kept not in seen:
-            seen.add(kept)
-            kept = self._copy_of[kept]
+        state: CrawlState = self.crawler.spider.state  # type: ignore[union-attr]
+        kept = kept_article(state.copy_of, kept)
         item.canonical_url = own_url
         item.article_id = article_id(own_url)
         if item.article_id != kept:
-            self._copy_of[item.article_id] = kept
+            state.copy_of[item.article_id] = kept
         item.duplicate_of = kept
         item.decide("duplicate")
         self.crawler.stats.inc_value("tablewatch/duplicates")
-        self.crawler.spider.state.urls.setdefault(item.url, kept)  # type: ignore[union-attr]
+        state.urls.setdefault(item.url, kept)
         return item
+
+    def _outranks(self, item: ArticleItem, kept: str, rank: tuple) -> bool:
+        """True when ``item`` should replace ``kept``, an article kept earlier in this crawl."""
+        return kept in self._rank and kept != item.article_id and rank < self._rank[kept]
+
+    def _demote(self, state: CrawlState, kept: str, item: ArticleItem) -> None:
+        """``kept`` becomes a copy of ``item``; its record is rewritten when the crawl closes."""
+        state.copy_of[kept] = item.article_id
+        state.demoted.add(kept)
+        del self._rank[kept]
+        self.crawler.stats.inc_value("tablewatch/duplicates_repointed")
 
     def _near_copy_of(
         self, state: CrawlState, simhash: int | None, fp: Passages | None
@@ -191,8 +227,13 @@ class DedupePipeline:
                 kept = kept or state.urls.get(item.canonical_url) or article_id(item.canonical_url)
                 return self._duplicate(item, kept, requested)
             scheduled.add(item.canonical_url)
+        rank = self._rank_of(item)
         if kept is not None:
-            return self._duplicate(item, kept, item.canonical_url)
+            kept = kept_article(state.copy_of, kept)
+            if not self._outranks(item, kept, rank):
+                return self._duplicate(item, kept, item.canonical_url)
+            self._demote(state, kept, item)
+        self._rank[item.article_id] = rank
         for url in (item.canonical_url, item.url):
             state.urls.setdefault(url, item.article_id)
         if item.body_hash:
@@ -316,10 +357,43 @@ class StorePipeline:
                 os.fsync(fh.fileno())
                 fh.close()
 
+    def _apply_demotions(self, state: CrawlState) -> None:
+        """Rewrite the streamed records once: articles demoted by a better-ranked copy that arrived
+        later become duplicates, and every ``duplicate_of`` names the finally kept article.
+        One sequential pass over the file, only in crawls that demoted something."""
+        stats = self.crawler.stats
+        tmp = self._tmp(self.articles)
+        out = self.articles.with_name(self.articles.name + ".repointed.tmp")
+        with open(tmp, encoding="utf-8") as src, open(out, "w", encoding="utf-8") as dst:
+            for line in src:
+                rec = json.loads(line)
+                aid, status = rec["article_id"], rec["status"]
+                if status in KEPT_STATUSES and aid in state.demoted:
+                    stats.inc_value(f"tablewatch/status/{status}", -1)
+                    if rec["reason"]:
+                        stats.inc_value(f"tablewatch/reason/{rec['reason']}", -1)
+                    stats.inc_value("tablewatch/status/duplicate")
+                    stats.inc_value("tablewatch/duplicates")
+                    rec.update(
+                        status="duplicate",
+                        reason=None,
+                        duplicate_of=kept_article(state.copy_of, aid),
+                        negotiations=[],
+                    )
+                elif status == "duplicate" and rec["duplicate_of"]:
+                    rec["duplicate_of"] = kept_article(state.copy_of, rec["duplicate_of"])
+                dst.write(json.dumps(rec, ensure_ascii=False) + "\n")
+            dst.flush()
+            os.fsync(dst.fileno())
+        os.replace(out, tmp)
+
     def spider_closed(self, spider: Any, reason: str) -> None:
         """Publish the day's files only for a crawl that finished: an interrupted one (SIGTERM,
         a task timeout, a shutdown) must leave the previous good files, not a partial day."""
         self.close_spider()
+        state: CrawlState | None = getattr(spider, "state", None)
+        if reason == "finished" and state is not None and state.demoted:
+            self._apply_demotions(state)
         for path in (self.articles, self.feeds):
             tmp = self._tmp(path)
             if not tmp.exists():

@@ -111,6 +111,10 @@ TABLEWATCH_DEDUPE_WINDOW = 3
 TABLEWATCH_DEDUPE_MIN_SENTENCE_WORDS = 5
 TABLEWATCH_DEDUPE_MIN_COVERAGE = 0.6
 TABLEWATCH_DEDUPE_MIN_SHARED_WORDS = 30
+# Which copy is kept does not depend on arrival order: within one crawl the earliest `published`
+# day wins, then the outlet listed first in the sources file, then the canonical URL (a better copy
+# arriving later demotes the kept one; duplicate_of is re-pointed when the crawl closes). Across
+# days the stored copy stays kept: loaded days are never rewritten (crawlers.pipelines).
 # Copies of stored articles are looked for among the kept articles published or crawled in the
 # last HISTORY_DAYS days (syndication follows the original within days), newest first, at most
 # HISTORY_MAX of them (about 12 bytes per sentence window in memory).

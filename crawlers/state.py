@@ -30,7 +30,12 @@ KEPT_STATUSES = ("relevant", "skipped")
 class CrawlState:
     """Seen URLs and fingerprints (mapping to the kept article_id) plus feed validators.
     ``passages`` starts empty: the dedupe pipeline fills it from recent stored bodies
-    (``load_passage_history``), because only it knows the dedupe settings."""
+    (``load_passage_history``), because only it knows the dedupe settings.
+
+    ``copy_of`` (article_id of a copy -> the article it copies) and ``demoted`` (articles of this
+    crawl kept at first, then found to be a copy of an earlier-published page that arrived later)
+    are this crawl's dedupe decisions; the store pipeline applies ``demoted`` to the day's file
+    when the crawl closes (``crawlers.pipelines``)."""
 
     max_distance: int = 6
     urls: dict[str, str] = field(default_factory=dict)
@@ -39,6 +44,8 @@ class CrawlState:
     passages: PassageIndex = field(default_factory=PassageIndex)
     feeds: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
     day_loaded: bool = False
+    copy_of: dict[str, str] = field(default_factory=dict)
+    demoted: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         self.simhashes = SimhashIndex(self.max_distance)
@@ -87,6 +94,11 @@ def load_state(db_path: Path | None, day: str, max_distance: int = 6) -> CrawlSt
         "crawl state from %s: %d known urls, %d feeds", path, len(state.urls), len(state.feeds)
     )
     return state
+
+
+def kept_article(copy_of: dict[str, str], article: str) -> str:
+    """Follow ``copy_of`` until an article that copies nothing (cycles stop where they close)."""
+    return _resolve(copy_of, article)
 
 
 def _load_articles(con: duckdb.DuckDBPyConnection, state: CrawlState, day: str) -> None:

@@ -58,6 +58,16 @@ class _Views:
             only,
         )
 
+    def outlets(self) -> list[str]:
+        """Every outlet of the report, sorted: its position fixes the outlet's colour."""
+        frame = self.frame(
+            "select distinct source from v_sentences where negotiation is not null"
+            " and published between ? and ? order by source",
+            self.lo,
+            self.hi,
+        )
+        return [str(s) for s in frame["source"]]
+
     def tone_daily(self, neg: str) -> pd.DataFrame:
         return self.frame(
             "select day, sentences, mean_tone_score, rolling_mean_7d from v_tone_daily "
@@ -153,12 +163,34 @@ class _Views:
         )
 
 
-def _figure(title: str, frame: pd.DataFrame, render: Any, *args: Any) -> str:
+def _figure(title: str, frame: pd.DataFrame, render: Any, *args: Any, after: str = "") -> str:
     if frame.empty:
         return f'<figure class="chart empty"><figcaption>{html.escape(title)}</figcaption><p>No data in this period.</p></figure>'
     return (
-        f'<figure class="chart" aria-label="{html.escape(title)}">{render(frame, *args)}</figure>'
+        f'<figure class="chart" aria-label="{html.escape(title)}">{render(frame, *args)}'
+        f"{after}</figure>"
     )
+
+
+def _alert_list(alerts: pd.DataFrame) -> str:
+    """The alert labels of the tone chart, numbered as its rules are (labels drawn on the chart
+    overlap as soon as two alerts fall in the same week)."""
+    if alerts.empty:
+        return ""
+    items = "".join(
+        f'<li value="{r.n}"><span class="alert-{html.escape(r.direction)}">'
+        f"{pd.Timestamp(r.detected_on):%d %b %Y}</span> {html.escape(r.label)}</li>"
+        for r in charts.numbered_alerts(alerts).itertuples()
+    )
+    return f'<figcaption>Alerts</figcaption><ol class="alerts">{items}</ol>'
+
+
+def _axis(neg: pd.Series, alerts: pd.DataFrame) -> charts.TimeAxis:
+    """One time domain for every chart of the card: its coverage and its alerts."""
+    days = [pd.Timestamp(neg["first_day"]), pd.Timestamp(neg["last_day"])]
+    if not alerts.empty:
+        days += [pd.Timestamp(d) for d in alerts["detected_on"]]
+    return charts.TimeAxis.covering(min(days).date(), max(days).date())
 
 
 def _evidence_table(frame: pd.DataFrame) -> str:
@@ -179,27 +211,38 @@ def _evidence_table(frame: pd.DataFrame) -> str:
     )
 
 
-def _section(views: _Views, neg: pd.Series, titles: dict[str, str]) -> str:
+def _section(views: _Views, neg: pd.Series, titles: dict[str, str], outlets: list[str]) -> str:
     nid = neg["negotiation"]
     tone = views.tone_daily(nid)
     alerts = views.alerts(nid)
+    axis = _axis(neg, alerts)
     pg = views.progress_gap(nid)
-    latest_pg = f"{pg['pg_index'].iloc[-1]:+.2f}" if not pg.empty else "n/a"
+    # the last week with enough sentences to read: one "progress" sentence is not a +1.00 week
+    read = pg[pg["progress"] + pg["gap"] >= charts.MIN_WEEK_MENTIONS]
+    latest_pg = f"{read['pg_index'].iloc[-1]:+.2f}" if not read.empty else "n/a"
+    pg_week = f"week of {read['week'].iloc[-1]:%d %b}" if not read.empty else "no week to read"
     latest_tone = f"{tone['rolling_mean_7d'].iloc[-1]:+.2f}" if not tone.empty else "n/a"
     cards = (
         f'<div class="cards"><div><b>{neg["articles"]}</b>articles</div>'
         f"<div><b>{neg['sentences']}</b>sentences</div>"
         f"<div><b>{latest_tone}</b>tone, 7-day mean</div>"
-        f"<div><b>{latest_pg}</b>progress vs gap, last week</div>"
+        f"<div><b>{latest_pg}</b>progress vs gap, {pg_week}</div>"
         f"<div><b>{len(alerts)}</b>alerts</div></div>"
     )
     figures = [
-        _figure("Tone over time", tone, charts.tone_chart, alerts),
-        _figure("Progress vs gap, by week", pg, charts.progress_gap_chart),
-        _figure("Tone by side, by week", views.party_tone(nid), charts.party_tone_chart),
-        _figure("Issue share of voice, by week", views.issue_share(nid), charts.issue_share_chart),
-        _figure("Signal timeline", views.events(nid), charts.signal_timeline_chart),
-        _figure("Coverage by outlet, by week", views.coverage(nid), charts.coverage_chart),
+        _figure("Tone over time", tone, charts.tone_chart, alerts, axis, after=_alert_list(alerts)),
+        _figure("Progress vs gap, by week", pg, charts.progress_gap_chart, axis),
+        _figure("Tone by side, by week", views.party_tone(nid), charts.party_tone_chart, axis),
+        _figure(
+            "Issue share of voice, by week",
+            views.issue_share(nid),
+            charts.issue_share_chart,
+            axis,
+        ),
+        _figure("Signal timeline", views.events(nid), charts.signal_timeline_chart, axis),
+        _figure(
+            "Coverage by outlet, by week", views.coverage(nid), charts.coverage_chart, axis, outlets
+        ),
     ]
     span = f"{neg['first_day']:%d %b %Y} – {neg['last_day']:%d %b %Y}"
     return (
@@ -210,6 +253,16 @@ def _section(views: _Views, neg: pd.Series, titles: dict[str, str]) -> str:
         + _evidence_table(views.evidence(nid))
         + "</section>"
     )
+
+
+def _period(negs: pd.DataFrame, date_from: str | None, date_to: str | None) -> str:
+    """The dates the report covers: the filters where given, else the first and last day with
+    coverage (a reader cannot act on "start - latest")."""
+    lo = date_from or (f"{min(negs['first_day']):%Y-%m-%d}" if not negs.empty else None)
+    hi = date_to or (f"{max(negs['last_day']):%Y-%m-%d}" if not negs.empty else None)
+    if lo is None and hi is None:
+        return "no coverage yet"
+    return f"{lo or '…'} – {hi or '…'}"
 
 
 def build_report(
@@ -232,7 +285,8 @@ def build_report(
     with connect_read(db_path) as con:
         views = _Views(con, date_from, date_to)
         negs = views.negotiations(negotiation)
-        sections = [_section(views, row, titles) for _, row in negs.iterrows()]
+        outlets = views.outlets()
+        sections = [_section(views, row, titles, outlets) for _, row in negs.iterrows()]
     if not sections:
         what = f"negotiation {negotiation!r}" if negotiation else "any watched negotiation"
         sections = [
@@ -242,10 +296,10 @@ def build_report(
         f'<a href="#{html.escape(n)}">{html.escape(titles.get(n, n))}</a>'
         for n in negs["negotiation"]
     )
-    period = f"{date_from or 'start'} – {date_to or 'latest'}"
     page = Template(TEMPLATE.read_text(encoding="utf-8")).substitute(
         generated=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        period=html.escape(period),
+        period=html.escape(_period(negs, date_from, date_to)),
+        label_css=charts.label_css(),
         nav=nav,
         sections="\n".join(sections),
     )

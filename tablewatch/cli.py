@@ -28,6 +28,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 log = logging.getLogger("tablewatch")
+#: where ``tablewatch demo`` builds its warehouse (relative to the working directory)
+DEMO_DB = Path("data/demo/tablewatch.duckdb")
 
 DbOpt = Annotated[Path, typer.Option("--db", help="DuckDB warehouse file.", show_default=True)]
 DateOpt = Annotated[
@@ -87,6 +89,41 @@ def friendly_errors(func: F) -> F:
             log.debug("%s took %.2fs", func.__name__, time.perf_counter() - started)
 
     return wrapper  # type: ignore[return-value]
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        from tablewatch import __version__
+
+        typer.echo(f"tablewatch {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_show_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    pass
+
+
+def _no_warehouse_but_demo(db: Path) -> None:
+    """A new user runs the demo, then queries without ``--db``: name the demo's warehouse instead
+    of a bare "no warehouse" that sends them to ``tablewatch load``."""
+    from kernel.paths import layout
+
+    def exists(path: Path) -> bool:
+        return path.exists() or layout(path).snapshot.exists()
+
+    if not exists(db) and exists(DEMO_DB):
+        raise TablewatchError(
+            f"no warehouse at {db}, but the demo's warehouse is {DEMO_DB}: "
+            f"add `--db {DEMO_DB}` to query it"
+        )
 
 
 def _echo_json(data: Any) -> None:
@@ -283,6 +320,7 @@ def sql(
     """Run a read-only SQL query against the warehouse and print the result."""
     from warehouse.query import write_result
 
+    _no_warehouse_but_demo(db)
     write_result(db, query, fmt=format, output=output)
 
 
@@ -371,7 +409,7 @@ def run(
 @app.command()
 @friendly_errors
 def demo(
-    db: DbOpt = Path("data/demo/tablewatch.duckdb"),
+    db: DbOpt = DEMO_DB,
     fresh: Annotated[bool, typer.Option(help="Start from an empty warehouse.")] = True,
     verbose: VerboseOpt = False,
 ) -> None:

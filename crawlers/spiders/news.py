@@ -26,7 +26,7 @@ from crawlers.items import ArticleItem, FeedStateItem
 from crawlers.sources import Source, load_sources
 from crawlers.state import load_state
 from crawlers.urls import article_id, canonicalize, host_allowed
-from kernel.errors import ConfigError
+from kernel.errors import ConfigError, TablewatchError
 from kernel.watchlist import load_watchlist
 
 log = logging.getLogger(__name__)
@@ -43,10 +43,51 @@ def _header(response: Response, name: str) -> str | None:
 
 
 class NewsSpider(scrapy.Spider):
+    """Crawl every source for one logical day.
+
+    ``tablewatch crawl`` (``crawlers.run``) sets every ``TABLEWATCH_*`` path. Run by Scrapy itself
+    (``scrapy crawl news [-a date=YYYY-MM-DD] [-s TABLEWATCH_SOURCES=...]`` from the project
+    root), it gets the same defaults as the CLI: the warehouse data/tablewatch.duckdb, today's UTC
+    day, crawlers/sources.yaml, and that warehouse's run folder and raw archive.
+    """
+
     name = "news"
+
+    @staticmethod
+    def _standalone_defaults(settings: Any, date: str | None) -> None:
+        """Fill what ``crawlers.run`` would have set, at spider priority (``-s`` still wins)."""
+        from kernel.days import parse_day
+        from kernel.paths import DEFAULT_DB, layout
+
+        if date is not None:
+            settings.set("TABLEWATCH_DAY", parse_day(date, "-a date"), priority="spider")
+        if settings.get("TABLEWATCH_RUN_DIR"):
+            return  # crawlers.run set the paths: nothing is implicit there
+        day = parse_day(settings.get("TABLEWATCH_DAY") or None)
+        lay = layout(Path(settings.get("TABLEWATCH_DB") or DEFAULT_DB))
+        for name, value in (
+            ("TABLEWATCH_DAY", day),
+            ("TABLEWATCH_DB", str(lay.db)),
+            ("TABLEWATCH_RUN_DIR", str(lay.run(day).path)),
+            ("TABLEWATCH_RAW_DIR", str(lay.raw_dir)),
+        ):
+            if not settings.get(name):
+                settings.set(name, value, priority="spider")
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> NewsSpider:
+        standalone = not crawler.settings.get("TABLEWATCH_RUN_DIR")
+        try:
+            cls._standalone_defaults(crawler.settings, kwargs.pop("date", None))
+            return cls._build(crawler, *args, **kwargs)
+        except TablewatchError as exc:
+            if not standalone:
+                raise  # crawlers.run reports it as one line
+            # `scrapy crawl` would print the traceback of an async task: one line instead
+            raise SystemExit(f"scrapy crawl news: error: {exc}") from None
+
+    @classmethod
+    def _build(cls, crawler: Any, *args: Any, **kwargs: Any) -> NewsSpider:
         spider: NewsSpider = super().from_crawler(crawler, *args, **kwargs)
         s = crawler.settings
         spider.day = s["TABLEWATCH_DAY"]

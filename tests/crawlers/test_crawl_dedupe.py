@@ -1,10 +1,12 @@
 """Syndication: a wire story republished with a rewritten headline and lede is a duplicate of the
-first copy, within one crawl and against the warehouse; articles that only share boilerplate
-with it are not."""
+kept copy (the earliest published, whatever the arrival order), within one crawl and against the
+warehouse; articles that only share boilerplate with it are not."""
 
 from __future__ import annotations
 
 import json
+import time
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
@@ -164,7 +166,7 @@ def _by_url_path(run_dir: Path) -> dict[str, dict]:
     return {r["url"].split("/", 3)[3]: r for r in records(run_dir)}
 
 
-def test_syndicated_copy_in_the_same_crawl_points_at_the_first_copy(wire_site, tmp_path):
+def test_syndicated_copy_in_the_same_crawl_points_at_the_kept_copy(wire_site, tmp_path):
     paths = ["/news/talks-to-resume", "/wire/mediator-call", "/news/picket-heat"]
     sources = _sources(wire_site, tmp_path, paths, "all")
     run_dir = tmp_path / "runs/2023-07-21"
@@ -172,38 +174,109 @@ def test_syndicated_copy_in_the_same_crawl_points_at_the_first_copy(wire_site, t
     result = crawl(sources, run_dir, tmp_path / "raw", None, "2023-07-21", settings=FAST)
 
     recs = _by_url_path(run_dir)
-    pair = [recs["news/talks-to-resume"], recs["wire/mediator-call"]]
-    dups = [r for r in pair if r["status"] == "duplicate"]
-    kept = [r for r in pair if r["status"] != "duplicate"]
-    assert result.duplicate == 1 and len(dups) == 1  # whichever arrived second
-    assert dups[0]["duplicate_of"] == kept[0]["article_id"]
+    kept, dup = recs["news/talks-to-resume"], recs["wire/mediator-call"]
+    # published the same day by the same outlet: the URL decides, not the arrival order
+    assert result.duplicate == 1 and dup["status"] == "duplicate"
+    assert kept["status"] == "relevant" and dup["duplicate_of"] == kept["article_id"]
     assert recs["news/picket-heat"]["status"] == "relevant"  # shares only the closing line
 
 
-def test_syndicated_copy_of_a_stored_article_points_at_it(wire_site, tmp_path):
+THIRD_LEDE = (
+    "Hollywood's actors and studios are heading back to the bargaining table, the two sides said "
+    "on Tuesday, after agreeing to let a federal mediator run the next round of contract talks."
+)
+
+
+def _slow(html: str, seconds: float) -> object:
+    """Serve ``html`` after ``seconds``: under concurrency this page arrives last."""
+    body = html.encode("utf-8")
+
+    def handler(req: BaseHTTPRequestHandler) -> None:
+        time.sleep(seconds)
+        req.send_response(200)
+        req.send_header("Content-Type", "text/html; charset=utf-8")
+        req.send_header("Content-Length", str(len(body)))
+        req.end_headers()
+        req.wfile.write(body)
+
+    return handler
+
+
+@pytest.fixture()
+def three_copies_site():
+    """Three copies of one wire story; the earliest published is the slowest to answer."""
+    with FixtureSite() as s:
+        s.routes["/wire/mediator-call"] = _slow(
+            article_html("Actors' talks back on", syndicated_copy(), published="2023-07-13"), 0.8
+        )
+        s.page("/news/talks-to-resume", article_html("Talks to resume", original(), "2023-07-14"))
+        third = [THIRD_LEDE, *WIRE, BOILERPLATE]
+        s.page("/syndication/actors-talks", article_html("Back to the table", third, "2023-07-14"))
+        s.page("/news/picket-heat", article_html("Pickets brave the heat", OTHER_STORY))
+        yield s
+
+
+def _kept_set(run_dir: Path) -> tuple[set[str], dict[str, str]]:
+    recs = _by_url_path(run_dir)
+    ids = {r["article_id"]: path for path, r in recs.items()}
+    kept = {path for path, r in recs.items() if r["status"] in ("relevant", "skipped")}
+    dups = {path: ids[r["duplicate_of"]] for path, r in recs.items() if r["status"] == "duplicate"}
+    return kept, dups
+
+
+def test_the_earliest_published_copy_is_kept_at_any_concurrency(three_copies_site, tmp_path):
+    paths = [
+        "/wire/mediator-call",
+        "/news/talks-to-resume",
+        "/syndication/actors-talks",
+        "/news/picket-heat",
+    ]
+    sources = _sources(three_copies_site, tmp_path, paths, "feed")
+    runs = []
+    for n, order in ((1, paths), (8, paths[::-1])):
+        # one request at a time vs eight, the feed listed in both orders
+        three_copies_site.page(
+            "/feed.xml",
+            rss([(three_copies_site.base_url + p, None) for p in order]),
+            "application/xml",
+        )
+        run_dir = tmp_path / f"runs-c{n}/2023-07-21"
+        settings = {**FAST, "CONCURRENT_REQUESTS": n}
+        result = crawl(
+            sources, run_dir, tmp_path / f"raw-c{n}", None, "2023-07-21", settings=settings
+        )
+        statuses = [r["status"] for r in records(run_dir)]
+        assert result.duplicate == statuses.count("duplicate") == 2
+        assert result.relevant == statuses.count("relevant") == 2
+        runs.append(_kept_set(run_dir))
+    kept, dups = runs[0]
+    assert kept == {"wire/mediator-call", "news/picket-heat"}
+    assert dups == {
+        "news/talks-to-resume": "wire/mediator-call",
+        "syndication/actors-talks": "wire/mediator-call",
+    }
+    assert runs[1] == runs[0]
+
+
+def test_a_stored_copy_stays_kept_when_an_earlier_published_copy_comes_later(
+    three_copies_site, tmp_path
+):
+    """Across days the rule is stable: loaded days are never rewritten, so today's copy points at
+    the stored one even though it was published a day before it."""
     db, raw = tmp_path / "tw.duckdb", tmp_path / "raw"
     first = tmp_path / "runs/2023-07-20"
-    sources = _sources(wire_site, tmp_path, ["/news/talks-to-resume"], "day1")
-    crawl(sources, first, raw, None, "2023-07-20", settings=FAST)
+    sources = _sources(three_copies_site, tmp_path, ["/news/talks-to-resume"], "day1")
+    crawl(sources, first, raw, db, "2023-07-20", settings=FAST)
     load_run(db, first)
-    (original_rec,) = records(first)
-    assert original_rec["status"] == "relevant"
+    (stored,) = records(first)
 
-    sources = _sources(wire_site, tmp_path, ["/wire/mediator-call", "/news/picket-heat"], "day2")
     second = tmp_path / "runs/2023-07-21"
-    result = crawl(sources, second, raw, db, "2023-07-21", settings=FAST)
-
-    recs = _by_url_path(second)
-    assert recs["wire/mediator-call"]["status"] == "duplicate"
-    assert recs["wire/mediator-call"]["duplicate_of"] == original_rec["article_id"]
-    assert recs["news/picket-heat"]["status"] == "relevant"
-    assert result.duplicate == 1
-
-    # outside the history window the stored original is not compared, so the copy is kept
-    third = tmp_path / "runs/2023-09-30"
-    later = {**FAST, "TABLEWATCH_DEDUPE_HISTORY_DAYS": 7}
-    crawl(sources, third, raw, db, "2023-09-30", settings=later)
-    assert _by_url_path(third)["wire/mediator-call"]["status"] == "relevant"
+    sources = _sources(three_copies_site, tmp_path, ["/wire/mediator-call"], "day2")
+    for _ in range(2):  # a rerun of the day makes the same choice
+        crawl(sources, second, raw, db, "2023-07-21", settings=FAST)
+        (copy,) = records(second)
+        assert copy["published"] < stored["published"]
+        assert copy["status"] == "duplicate" and copy["duplicate_of"] == stored["article_id"]
 
 
 def test_bad_dedupe_setting_is_a_one_line_error(wire_site, tmp_path):
