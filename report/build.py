@@ -147,6 +147,44 @@ class _Views:
             self.hi,
         )
 
+    def board(self, neg: str, as_of: dt.date) -> pd.DataFrame:
+        """The issue status board as of the card's last day (rules: issue_status_as_of)."""
+        return self.frame(
+            """
+            select issue, status, last_mentioned, progress, gap, agreement, evidence
+            from issue_status_as_of(?) where negotiation = ?
+            """,
+            as_of,
+            neg,
+        )
+
+    def issue_weekly(self, neg: str) -> pd.DataFrame:
+        return self.frame(
+            """
+            select m.issue as issue, s.week as week,
+                count(*) filter (where s.signal = 'progress') as progress,
+                count(*) filter (where s.signal = 'gap') as gap
+            from stg_negotiation_sentences as s, unnest(s.issues) as m(issue)
+            where s.negotiation = ? and s.published between ? and ?
+            group by all
+            """,
+            neg,
+            self.lo,
+            self.hi,
+        )
+
+    def milestones(self, neg: str) -> list[tuple[dt.date, str, str]]:
+        """(date, kind, label) once per day and kind: the watchlist's label where it has one."""
+        frame = self.frame(
+            """
+            select date, kind, arg_min(label, source = 'coverage') as label
+            from v_milestones where negotiation = ?
+            group by date, kind order by date, kind
+            """,
+            neg,
+        )
+        return [(pd.Timestamp(r.date).date(), r.kind, r.label) for r in frame.itertuples()]
+
     def evidence(self, neg: str, limit: int = 12) -> pd.DataFrame:
         return self.frame(
             """
@@ -185,12 +223,55 @@ def _alert_list(alerts: pd.DataFrame) -> str:
     return f'<figcaption>Alerts</figcaption><ol class="alerts">{items}</ol>'
 
 
-def _axis(neg: pd.Series, alerts: pd.DataFrame) -> charts.TimeAxis:
-    """One time domain for every chart of the card: its coverage and its alerts."""
+def _axis(
+    neg: pd.Series, alerts: pd.DataFrame, milestones: list[tuple[dt.date, str, str]]
+) -> charts.TimeAxis:
+    """One time domain for every chart of the card: its coverage and its alerts; the milestones
+    that fall inside it are drawn on every chart."""
     days = [pd.Timestamp(neg["first_day"]), pd.Timestamp(neg["last_day"])]
     if not alerts.empty:
         days += [pd.Timestamp(d) for d in alerts["detected_on"]]
-    return charts.TimeAxis.covering(min(days).date(), max(days).date())
+    return charts.TimeAxis.covering(min(days).date(), max(days).date(), tuple(milestones))
+
+
+def _countdown(milestones: list[tuple[dt.date, str, str]], today: dt.date) -> str:
+    """The card's tile for the next milestone from ``today`` on: "12 days to contract expiry"."""
+    ahead = [m for m in milestones if m[0] >= today]
+    if not ahead:
+        return "<div><b>–</b>no milestone ahead</div>"
+    day, kind, label = ahead[0]
+    days = (day - today).days
+    when = "today" if days == 0 else f"{days} day{'s' if days != 1 else ''} to"
+    return (
+        f'<div class="countdown"><b>{html.escape(when)}</b>{html.escape(kind.replace("_", " "))}'
+        f" ({day:%d %b %Y}: {html.escape(label)})</div>"
+    )
+
+
+def _board(board: pd.DataFrame, weekly: pd.DataFrame, axis: charts.TimeAxis, as_of: dt.date) -> str:
+    """Each issue's status with its small weekly trend and the sentence that decided."""
+    if board.empty:
+        return ""
+    rows = []
+    for r in board.itertuples(index=False):
+        colour = charts.STATUS_COLOURS.get(r.status, "#9e9e9e")
+        trend = charts.issue_trend_svg(weekly[weekly["issue"] == r.issue], axis)
+        last = "" if pd.isna(r.last_mentioned) else f"{pd.Timestamp(r.last_mentioned):%d %b}"
+        evidence = "" if r.evidence is None or pd.isna(r.evidence) else html.escape(r.evidence)
+        rows.append(
+            f'<tr><td class="nowrap"><span class="swatch" style="background:'
+            f'{charts.ISSUE_COLOURS.get(r.issue, "#9e9e9e")}"></span>{html.escape(r.issue)}</td>'
+            f'<td><span class="status" style="background:{colour}">{html.escape(r.status)}</span></td>'
+            f"<td>{trend}</td><td class=nowrap>{last}</td>"
+            f"<td class=nowrap>{int(r.progress)} / {int(r.gap)}</td><td>{evidence}</td></tr>"
+        )
+    return (
+        f"<h3>Issues as of {as_of:%d %b %Y}</h3><table class=board><thead><tr><th>Issue</th>"
+        "<th>Status</th><th>Weekly progress ▲ / gap ▼</th><th>Last mentioned</th>"
+        "<th>Progress / gap (28 days)</th><th>What decided it</th></tr></thead><tbody>"
+        + "".join(rows)
+        + "</tbody></table>"
+    )
 
 
 def _evidence_table(frame: pd.DataFrame) -> str:
@@ -211,11 +292,15 @@ def _evidence_table(frame: pd.DataFrame) -> str:
     )
 
 
-def _section(views: _Views, neg: pd.Series, titles: dict[str, str], outlets: list[str]) -> str:
+def _section(
+    views: _Views, neg: pd.Series, titles: dict[str, str], outlets: list[str], today: dt.date
+) -> str:
     nid = neg["negotiation"]
     tone = views.tone_daily(nid)
     alerts = views.alerts(nid)
-    axis = _axis(neg, alerts)
+    milestones = views.milestones(nid)
+    axis = _axis(neg, alerts, milestones)
+    as_of = pd.Timestamp(neg["last_day"]).date()
     pg = views.progress_gap(nid)
     # the last week with enough sentences to read: one "progress" sentence is not a +1.00 week
     read = pg[pg["progress"] + pg["gap"] >= charts.MIN_WEEK_MENTIONS]
@@ -227,8 +312,9 @@ def _section(views: _Views, neg: pd.Series, titles: dict[str, str], outlets: lis
         f"<div><b>{neg['sentences']}</b>sentences</div>"
         f"<div><b>{latest_tone}</b>tone, 7-day mean</div>"
         f"<div><b>{latest_pg}</b>progress vs gap, {pg_week}</div>"
-        f"<div><b>{len(alerts)}</b>alerts</div></div>"
+        f"<div><b>{len(alerts)}</b>alerts</div>{_countdown(milestones, today)}</div>"
     )
+    board = _board(views.board(nid, as_of), views.issue_weekly(nid), axis, as_of)
     figures = [
         _figure("Tone over time", tone, charts.tone_chart, alerts, axis, after=_alert_list(alerts)),
         _figure("Progress vs gap, by week", pg, charts.progress_gap_chart, axis),
@@ -247,7 +333,7 @@ def _section(views: _Views, neg: pd.Series, titles: dict[str, str], outlets: lis
     span = f"{neg['first_day']:%d %b %Y} – {neg['last_day']:%d %b %Y}"
     return (
         f'<section id="{html.escape(nid)}"><h2>{html.escape(titles.get(nid, nid))} '
-        f"<small>{html.escape(nid)} · {span}</small></h2>{cards}"
+        f"<small>{html.escape(nid)} · {span}</small></h2>{cards}{board}"
         + "".join(figures)
         + "<h3>Latest evidence</h3>"
         + _evidence_table(views.evidence(nid))
@@ -286,7 +372,8 @@ def build_report(
         views = _Views(con, date_from, date_to)
         negs = views.negotiations(negotiation)
         outlets = views.outlets()
-        sections = [_section(views, row, titles, outlets) for _, row in negs.iterrows()]
+        today = dt.date.fromisoformat(date_to) if date_to else dt.datetime.now(dt.UTC).date()
+        sections = [_section(views, row, titles, outlets, today) for _, row in negs.iterrows()]
     if not sections:
         what = f"negotiation {negotiation!r}" if negotiation else "any watched negotiation"
         sections = [

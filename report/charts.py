@@ -56,6 +56,7 @@ PARTY_COLOURS: dict[str, str] = dict(
 )  # fmt: skip
 #: outlets get colours in the order of the report's sorted outlet list (same on every card)
 OUTLET_PALETTE = ("#00838f", "#ad1457", "#9e9d24", "#5d4037", "#3949ab", "#f9a825", "#546e7a")
+MILESTONE_COLOUR = "#8d6e63"
 ALERT_COLOURS = {"up": "#2e7d32", "down": "#c62828", "event": "#1565c0"}
 #: below this many mentions (issues) or progress + gap sentences a week, no share is drawn
 MIN_WEEK_MENTIONS = 5
@@ -73,12 +74,35 @@ class TimeAxis:
 
     start: dt.date
     end: dt.date
+    #: (date, kind, label) of the negotiation's milestones inside the domain, drawn on every chart
+    milestones: tuple[tuple[dt.date, str, str], ...] = ()
 
     @classmethod
-    def covering(cls, first: dt.date, last: dt.date) -> TimeAxis:
+    def covering(
+        cls, first: dt.date, last: dt.date, milestones: tuple[tuple[dt.date, str, str], ...] = ()
+    ) -> TimeAxis:
         first, last = pd.Timestamp(first).date(), pd.Timestamp(last).date()
         monday = first - dt.timedelta(days=first.weekday())
-        return cls(monday, last - dt.timedelta(days=last.weekday()) + _WEEK)
+        end = last - dt.timedelta(days=last.weekday()) + _WEEK
+        inside = tuple(m for m in milestones if monday <= m[0] <= end)
+        return cls(monday, end, inside)
+
+    def marked(self, chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
+        """``chart`` with the milestones as grey vertical rules (hover: the day and the label)."""
+        if not self.milestones:
+            return chart
+        frame = pd.DataFrame(
+            {
+                "date": [pd.Timestamp(d) for d, _, _ in self.milestones],
+                "tip": [f"{_day(d)}: {label} ({kind})" for d, kind, label in self.milestones],
+            }
+        )
+        rules = (
+            alt.Chart(frame)
+            .mark_rule(color=MILESTONE_COLOUR, strokeWidth=2, opacity=0.7)
+            .encode(x=self.x("date", ""), description="tip:N")
+        )
+        return alt.layer(chart, rules)
 
     def mondays(self) -> list[dt.date]:
         days = [self.start + i * _WEEK for i in range((self.end - self.start).days // 7 + 1)]
@@ -237,7 +261,8 @@ def tone_chart(daily: pd.DataFrame, alerts: pd.DataFrame, axis: TimeAxis) -> str
             )
         )
         layers += [rules, numbers]
-    return _svg(_base(alt.layer(*layers), "Tone over time", 260).resolve_scale(color="independent"))
+    chart = alt.layer(*layers).resolve_scale(color="independent")
+    return _svg(_base(axis.marked(chart), "Tone over time", 260))
 
 
 def progress_gap_chart(weekly: pd.DataFrame, axis: TimeAxis) -> str:
@@ -284,7 +309,7 @@ def progress_gap_chart(weekly: pd.DataFrame, axis: TimeAxis) -> str:
             description="tip:N",
         )
     )
-    return _svg(_base(chart, "Progress vs gap, by week", 200))
+    return _svg(_base(axis.marked(chart), "Progress vs gap, by week", 200))
 
 
 def issue_share_chart(shares: pd.DataFrame, axis: TimeAxis) -> str:
@@ -338,7 +363,7 @@ def issue_share_chart(shares: pd.DataFrame, axis: TimeAxis) -> str:
         .encode(x=x, y=alt.value(110), text="label:N")
     )
     layers = [layer for layer, data in ((bars, full), (grey, thin), (counts, thin)) if len(data)]
-    return _svg(_base(alt.layer(*layers), "Issue share of voice, by week", 220))
+    return _svg(_base(axis.marked(alt.layer(*layers)), "Issue share of voice, by week", 220))
 
 
 def signal_timeline_chart(events: pd.DataFrame, axis: TimeAxis) -> str:
@@ -375,7 +400,7 @@ def signal_timeline_chart(events: pd.DataFrame, axis: TimeAxis) -> str:
             description="tip:N",
         )
     )
-    return _svg(_base(chart, "Signal timeline", 200))
+    return _svg(_base(axis.marked(chart), "Signal timeline", 200))
 
 
 def coverage_chart(coverage: pd.DataFrame, axis: TimeAxis, outlets: list[str]) -> str:
@@ -401,7 +426,7 @@ def coverage_chart(coverage: pd.DataFrame, axis: TimeAxis, outlets: list[str]) -
             description="tip:N",
         )
     )
-    return _svg(_base(chart, "Coverage by outlet, by week", 200))
+    return _svg(_base(axis.marked(chart), "Coverage by outlet, by week", 200))
 
 
 def party_tone_chart(weekly: pd.DataFrame, axis: TimeAxis) -> str:
@@ -433,7 +458,7 @@ def party_tone_chart(weekly: pd.DataFrame, axis: TimeAxis) -> str:
     zero = (
         alt.Chart(pd.DataFrame({"y": [0]})).mark_rule(color="#bdbdbd", aria=False).encode(y="y:Q")
     )
-    return _svg(_base(alt.layer(zero, lines), "Tone by side, by week", 220))
+    return _svg(_base(axis.marked(alt.layer(zero, lines)), "Tone by side, by week", 220))
 
 
 def label_css() -> str:
@@ -441,3 +466,46 @@ def label_css() -> str:
     badges = [f".sig-{html.escape(s)} {{ background: {c}; }}" for s, c in SIGNAL_COLOURS.items()]
     alerts = [f".alert-{d} {{ color: {c}; }}" for d, c in ALERT_COLOURS.items()]
     return " ".join(badges + alerts)
+
+
+#: how the board colours each status (the same words as issue_status_as_of)
+STATUS_COLOURS = {
+    "agreed": "#1b5e20",
+    "narrowing": "#2e7d32",
+    "apart": "#ef6c00",
+    "quiet": "#9e9e9e",
+    "unmentioned": "#cfd8dc",
+}
+
+
+def issue_trend_svg(
+    weekly: pd.DataFrame, axis: TimeAxis, width: int = 220, height: int = 26
+) -> str:
+    """A board row's small weekly trend: per week of the card's axis, progress sentences about the
+    issue as a bar up, gap sentences as a bar down (hover: the week and the counts)."""
+    weeks = (axis.end - axis.start).days // 7
+    if weeks <= 0:
+        return ""
+    counts = {
+        pd.Timestamp(r.week).date(): (int(r.progress), int(r.gap)) for r in weekly.itertuples()
+    }
+    top = max([max(p, g) for p, g in counts.values()] or [1]) or 1
+    step, mid = width / weeks, height / 2
+    bars = [f'<line x1="0" y1="{mid}" x2="{width}" y2="{mid}" stroke="#cfd8dc"/>']
+    for i in range(weeks):
+        week = axis.start + i * _WEEK
+        p, g = counts.get(week, (0, 0))
+        if not p and not g:
+            continue
+        x = i * step + 0.5
+        tip = html.escape(f"week of {week:%d %b %Y}: {p} progress, {g} gap")
+        up, down = mid * p / top, mid * g / top
+        bars.append(
+            f"<g><title>{tip}</title>"
+            f'<rect x="{x:.1f}" y="{mid - up:.1f}" width="{max(step - 1, 1):.1f}" height="{up:.1f}" fill="{SIGNAL_COLOURS["progress"]}"/>'
+            f'<rect x="{x:.1f}" y="{mid:.1f}" width="{max(step - 1, 1):.1f}" height="{down:.1f}" fill="{SIGNAL_COLOURS["gap"]}"/></g>'
+        )
+    return (
+        f'<svg class="trend" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
+        f'role="img" aria-label="weekly progress and gap">{"".join(bars)}</svg>'
+    )

@@ -85,7 +85,7 @@ def test_every_label_has_one_colour_on_every_card(page: str) -> None:
 def test_the_charts_of_a_card_share_one_continuous_time_axis(page: str) -> None:
     for nid, section in _sections(page).items():
         figures = _figures(section)
-        assert len(figures) == 5, nid
+        assert len(figures) == 6, nid  # tone, progress-gap, tone by side, issues, signals, outlets
         domains = {name: X_AXIS.findall(svg) for name, svg in figures.items()}
         assert all(len(d) == 1 for d in domains.values()), domains
         assert len({d[0] for d in domains.values()}) == 1, (nid, domains)
@@ -197,3 +197,45 @@ def test_outlet_links_are_the_crawled_article_urls(demo_warehouse: Path, page: s
     con.close()
     links = re.findall(r'<td><a href="([^"]+)">', page)
     assert links and set(links) <= crawled
+
+
+def test_each_card_opens_with_the_issue_board(page: str, demo_warehouse: Path) -> None:
+    """One row per taxonomy issue, the status the board gives as of the card's last day."""
+    from warehouse.query import run_sql
+
+    for nid, section in _sections(page).items():
+        board = re.search(r"<table class=board>(.*?)</table>", section, re.S)
+        assert board, f"{nid}: no issue board"
+        rows = re.findall(
+            r'<span class="swatch"[^>]*></span>([a-z_]+)</td><td><span class="status"[^>]*>([a-z]+)</span>',
+            board[1],
+        )
+        assert [issue for issue, _ in rows] == list(ISSUES)
+        (last,) = run_sql(
+            demo_warehouse, "select max(published) from v_sentences where negotiation = ?", [nid]
+        )[1][0]
+        _, expected = run_sql(
+            demo_warehouse,
+            "select issue, status from issue_status_as_of(?) where negotiation = ?",
+            [last, nid],
+        )
+        assert dict(rows) == dict(expected)
+        assert section.index("table class=board") < section.index("<figure")
+
+
+def test_milestones_are_drawn_on_the_time_charts(page: str) -> None:
+    """The demo's watchlist milestones (contract expiries) are rules with their label on hover."""
+    wga = _sections(page)["wga_2026"]
+    assert "Minimum Basic Agreement expires (contract_expiry)" in wga
+    charts_with_milestone = [
+        svg for svg in re.findall(r"<svg.*?</svg>", wga, re.S) if "(contract_expiry)" in svg
+    ]
+    assert len(charts_with_milestone) >= 5
+
+
+def test_countdown_names_the_next_milestone(demo_warehouse: Path, tmp_path: Path) -> None:
+    page = build_report(demo_warehouse, tmp_path, date_to="2026-04-21").read_text("utf-8")
+    wga = _sections(page)["wga_2026"]
+    assert re.search(r'class="countdown"><b>10 days to</b>contract expiry \(01 May 2026', wga)
+    late = build_report(demo_warehouse, tmp_path / "late").read_text("utf-8")
+    assert "no milestone ahead" in _sections(late)["wga_2026"]
