@@ -214,12 +214,21 @@ def alerts_stage(
     deliver: bool = True,
 ) -> dict[str, Any]:
     """Detect (and unless dry_run, store and deliver) the alerts as of ``day`` (or of every day
-    from ``since`` to ``day``, for a backfill)."""
+    from ``since`` to ``day``, for a backfill).
+
+    Without ``since``, every published day the load of ``day`` touched is evaluated too: news
+    published yesterday and crawled today alerts today, instead of never (its day was evaluated
+    before it was loaded)."""
     from alerts import format_alert, run_alerts
+    from warehouse.load import earliest_published_loaded
 
     started = time.perf_counter()
     day = parse_day(day)
-    since = parse_day(since) if since is not None else None
+    if since is not None:
+        since = parse_day(since)
+    elif (touched := earliest_published_loaded(layout(db).db, day)) and touched < day:
+        log.info("alerts %s: the load of %s touched coverage published since %s", day, day, touched)
+        since = touched
     alerts = run_alerts(
         layout(db).db, day, config_path=config, dry_run=dry_run, since=since, deliver_alerts=deliver
     )

@@ -337,6 +337,21 @@ def _apply_watchlist_milestones(
         )
 
 
+def earliest_published_loaded(db_path: str | Path, crawl_day: str) -> str | None:
+    """The earliest publication day among the relevant articles the load of ``crawl_day``
+    stored (None without a warehouse or such articles): what a run's alerts must look back to."""
+    from warehouse.db import connect_read
+
+    if not Path(db_path).exists():
+        return None
+    with connect_read(db_path) as con:
+        (first,) = con.execute(
+            "select min(published) from articles where crawl_day = ? and status = 'relevant'",
+            [crawl_day],
+        ).fetchone()
+    return first.isoformat() if first is not None else None
+
+
 def _pause_for_tests() -> None:
     marker = os.environ.get(PAUSE_ENV)
     if marker:
