@@ -306,9 +306,13 @@ def tablewatch(site: Site, db: Path, day: str) -> dict[str, Any]:
 
 def incremental_second_run(n: int, site: Site, db: Path, first: dict[str, Any]) -> dict[str, Any]:
     """Load the first run (no sentences: only the crawl state matters here) and crawl again."""
+    from kernel.paths import RunFolder
+    from kernel.records import AnnotateStats
     from tablewatch.pipeline import load_stage
 
-    (db.parent / "runs" / DAY1 / "sentences.jsonl").touch()
+    run = RunFolder(db.parent / "runs" / DAY1)
+    run.sentences.touch()
+    AnnotateStats(day=DAY1, nlp_version="bench", documents=0, sentences=0).write(run.annotate_stats)
     load_stage(db, DAY1)
     second = tablewatch(site, db, DAY2)
     return {"n": n, "first": first, "second": second}
