@@ -174,14 +174,17 @@ class _Views:
         )
 
     def milestones(self, neg: str) -> list[tuple[dt.date, str, str]]:
-        """(date, kind, label) once per day and kind: the watchlist's label where it has one."""
+        """(date, kind, label) once per day and kind, the watchlist's label where it has one; a
+        date stated in the coverage only once it was published (no knowledge from after --to)."""
         frame = self.frame(
             """
             select date, kind, arg_min(label, source = 'coverage') as label
-            from v_milestones where negotiation = ?
+            from v_milestones
+            where negotiation = ? and (source = 'watchlist' or published <= ?)
             group by date, kind order by date, kind
             """,
             neg,
+            self.hi,
         )
         return [(pd.Timestamp(r.date).date(), r.kind, r.label) for r in frame.itertuples()]
 
