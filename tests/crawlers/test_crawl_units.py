@@ -234,3 +234,16 @@ def test_a_second_crawl_of_the_same_day_is_refused_while_one_runs(tmp_path):
         with pytest.raises(TablewatchError, match="another crawl of 2024-01-01 is running"):
             crawl(DEFAULT_SOURCES, run_dir, tmp_path / "raw", None, "2024-01-01")
     assert not (run_dir / "crawl.log").exists()  # refused before any child started
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-16", "utf-16-be"])
+def test_entity_declarations_are_refused_in_any_encoding(encoding: str) -> None:
+    """The parse itself refuses entities (a byte search for <!ENTITY misses a UTF-16 bomb)."""
+    from crawlers.discovery import ListingError, parse_xml
+
+    text = bomb('<rss version="2.0"><channel><item>', "</item></channel></rss>").decode()
+    text = text.replace('<?xml version="1.0"?>', f'<?xml version="1.0" encoding="{encoding}"?>')
+    body = text.encode(encoding if encoding != "utf-16" else "utf-16")
+    with pytest.raises(ListingError) as info:
+        parse_xml(body)
+    assert info.value.reason == "xml_entities"
