@@ -40,6 +40,7 @@ OUTPUT_KEYS = (
     "negotiation",
     "issues",
     "signal",
+    "signal_confidence",
     "tone",
     "tone_score",
     "parties",
