@@ -299,6 +299,9 @@ class SignalModelComponent:
                 span.end_char,
                 f"{tag} p={ps[best]:.3f} rules={rule_label} {verdict}",
             )
+            # the decision comes first (``evidence[0]`` names what decided the signal); the rule
+            # cues it weighed follow in their own order
+            record["evidence"].insert(0, record["evidence"].pop())
             add_evidence(
                 record,
                 "tone",
