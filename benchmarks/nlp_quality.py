@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from nlp.corpus import Article, read_articles, read_sentences
+from nlp.corpus import DEV_DIR, Article, read_articles, read_sentences  # noqa: F401 (DEV_DIR: tests)
 from nlp.corpus import char_pos as _char_pos
 from nlp.corpus import norm as _norm
 from tablewatch.labels import SIGNALS, TONES
