@@ -36,7 +36,10 @@ from nlp.extensions import add_evidence, register_extensions, sentence_pairs
 
 MODEL_NAME = "tablewatch_signal_model"
 #: bumped when the feature function changes: weights of another feature version are refused
-FEATURE_VERSION = 1
+FEATURE_VERSION = 2
+#: value of every rule-cue feature (``r:``): above the words' 1.0 so the regularisation shrinks the
+#: rules' votes less than any single word's (grouped CV: macro-F1 0.665 at 1.0 -> 0.695 at 3.0)
+RULE_WEIGHT = 3.0
 #: confidence of a rules-only decision: a cue that fired vs. no cue at all (no model loaded)
 RULE_CONFIDENCE = {"cue": 0.6, "no_cue": 0.5}
 _QUOTES = '"“”'
@@ -138,6 +141,9 @@ def sentence_features(
                     if term.startswith(("tone.lexicon:", "tone.stance:")):
                         feats[f"r:{term}"] = 1.0
             prev_signal = signal
+            for key in feats:
+                if key.startswith("r:"):
+                    feats[key] *= RULE_WEIGHT
         out.append(feats)
     return out
 

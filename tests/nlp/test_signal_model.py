@@ -12,6 +12,7 @@ import pytest
 import spacy
 
 from nlp.components.signal_model import (
+    FEATURE_VERSION,
     MODEL_NAME,
     LinearModel,
     SignalModelComponent,
@@ -109,7 +110,7 @@ def test_weights_of_another_feature_version_are_refused(nlp, tmp_path: Path) -> 
     component.to_disk(tmp_path / "m")
     meta = (tmp_path / "m" / "meta.json").read_text()
     (tmp_path / "m" / "meta.json").write_text(
-        meta.replace('"feature_version": 1', '"feature_version": 999')
+        meta.replace(f'"feature_version": {FEATURE_VERSION}', '"feature_version": 999')
     )
     with pytest.raises(ValueError, match="feature version 999"):
         SignalModelComponent(nlp).from_disk(tmp_path / "m")
