@@ -316,7 +316,7 @@ def read_heldout(path: Path = HELDOUT_PATH) -> list[dict[str, Any]]:
     return [json.loads(line) for line in lines if line.strip()]
 
 
-def label_heldout(gold: list[dict[str, Any]]) -> list[Scored]:
+def label_heldout(gold: list[dict[str, Any]], nlp: Any = None) -> list[Scored]:
     """Label the held-out sentences like the dev ones: a sentence with a ``context`` (the
     preceding sentence of its imagined article) is annotated after it, so anchors and generic
     mentions see what they would see in a real article; the others are annotated alone."""
@@ -329,7 +329,7 @@ def label_heldout(gold: list[dict[str, Any]]) -> list[Scored]:
             body = f"{g['context']} {g['sentence']}"
             articles[g["url"]] = Article(g["url"], g.get("published"), body)
         items.append(g)
-    return label_sentences(items, articles)
+    return label_sentences(items, articles, nlp=nlp)
 
 
 def field_scores(items: list[Scored]) -> dict[str, float]:

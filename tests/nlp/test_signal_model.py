@@ -66,11 +66,6 @@ def test_every_sentence_gets_a_probability_and_a_known_label(nlp) -> None:
     assert records[3]["signal"] == "scheduling"
 
 
-@pytest.fixture(scope="module")
-def rules_nlp():
-    return build_pipeline(learned=False)
-
-
 def test_evidence_names_model_version_probability_and_the_rule_cue(nlp, rules_nlp) -> None:
     component = nlp.get_pipe(MODEL_NAME)
     rule_labels = [r["signal"] for r in _label(rules_nlp, ARTICLE)]
