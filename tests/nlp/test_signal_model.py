@@ -134,3 +134,36 @@ def test_linear_model_is_a_softmax_over_known_features() -> None:
     p = model.proba([{"x": 2.0, "unseen": 5.0}, {}])
     assert p[0, 0] == pytest.approx(np.exp(2) / (np.exp(2) + 1))
     assert p[1].tolist() == [0.5, 0.5]
+
+
+def test_training_is_reproducible_and_the_result_labels(rules_nlp, tmp_path: Path) -> None:
+    """``nlp.train`` on a few sentences written for this test: the same data gives the same
+    weights and version twice, and the fitted component, saved and loaded, decides with them."""
+    from nlp.train import collect, fit, model_version
+
+    written = [
+        ("The union and the studios reached a tentative agreement.", "agreement", 1),
+        ("Members ratified the new contract by a wide margin.", "agreement", 1),
+        ("Talks collapsed after the company walked away.", "breakdown", -1),
+        ("The sides remain far apart on wages.", "gap", -1),
+        ("Negotiators will meet again on Thursday.", "scheduling", 0),
+        ("Workers walked off the job at midnight.", "strike_action", -1),
+        ("The company made a new offer that narrowed the gap.", "progress", 1),
+        ("The guild was founded in 1933.", "none", 0),
+    ]
+    gold = [
+        {"id": f"t{i}", "doc": f"d{i}", "sentence": text, "signal": sig, "tone": tone}
+        for i, (text, sig, tone) in enumerate(written)
+    ]
+    examples = collect(rules_nlp, gold, {})
+    first, again = fit(examples), fit(examples)
+    assert model_version(*first) == model_version(*again)
+    np.testing.assert_array_equal(first[0].coef, again[0].coef)
+    nlp = build_pipeline(learned=False)
+    component = nlp.add_pipe(MODEL_NAME, last=True)
+    component.set_models(*first, model_version(*first))
+    component.to_disk(tmp_path / "m")
+    loaded = SignalModelComponent(nlp).from_disk(tmp_path / "m")
+    assert loaded.version == model_version(*first)
+    records = _label(nlp, written[0][0] + " " + written[4][0])
+    assert [r["signal"] for r in records] == ["agreement", "scheduling"]
