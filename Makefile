@@ -26,10 +26,13 @@ test: install chromium ## Full test suite
 lint: install ## ruff over the repo
 	@$(UV) run ruff check .
 
+train: install ## Refit the learned signal/tone model (nlp/model) from ../shared/dev-corpus, fixed seed
+	@$(UV) run python -m nlp.train
+
 bench: install ## Every benchmark; writes benchmarks/RESULTS.md
 	@$(UV) run python -m benchmarks.run_all
 
 bench-quick: install ## Smallest sizes only (< 3 min): run before committing to a hot path
 	@$(UV) run python -m benchmarks.run_all --quick
 
-.PHONY: help uv install chromium demo test lint bench bench-quick
+.PHONY: help uv install chromium demo test lint train bench bench-quick

@@ -23,18 +23,13 @@ from pathlib import Path
 from typing import Any
 
 from kernel.labels import SIGNALS, TONES
+from nlp.corpus import DEV_DIR, Article, read_articles, read_sentences  # noqa: F401 (DEV_DIR: tests)
+from nlp.corpus import char_pos as _char_pos
+from nlp.corpus import norm as _norm
 
-DEV_DIR = Path(__file__).resolve().parents[1] / ".." / "shared" / "dev-corpus"
 #: our own held-out sentences (written by the team, never copied from any article); see run()
 HELDOUT_PATH = Path(__file__).resolve().parents[1] / "tests" / "nlp" / "heldout_sentences.jsonl"
 QUICK_SENTENCES = 20
-
-
-@dataclass
-class Article:
-    url: str
-    published: str | None
-    body: str
 
 
 @dataclass
@@ -54,28 +49,6 @@ class Results:
     dateparser_resolved_hits: int = 0
 
 
-def read_articles(dev_dir: Path = DEV_DIR) -> dict[str, Article]:
-    """Dev articles by URL (``URL:`` / ``DATE:`` header, ``---``, body)."""
-    out = {}
-    for path in sorted((dev_dir / "articles").glob("*.txt")):
-        head, _, body = path.read_text(encoding="utf-8").partition("\n---\n")
-        meta = dict(line.split(": ", 1) for line in head.splitlines() if ": " in line)
-        date = meta.get("DATE", "null").strip()
-        out[meta["URL"].strip()] = Article(
-            meta["URL"].strip(), None if date == "null" else date, body
-        )
-    return out
-
-
-def read_sentences(dev_dir: Path = DEV_DIR) -> list[dict[str, Any]]:
-    lines = (dev_dir / "dev_sentences.jsonl").read_text(encoding="utf-8").splitlines()
-    return [json.loads(line) for line in lines if line.strip()]
-
-
-def _norm(text: str) -> str:
-    return re.sub(r"\s+", " ", text).strip()
-
-
 def _merge(records: list[dict[str, Any]], span: tuple[int, int]) -> dict[str, Any]:
     """Labels for a dev sentence from the output sentences overlapping it (largest overlap wins)."""
 
@@ -90,8 +63,11 @@ def _merge(records: list[dict[str, Any]], span: tuple[int, int]) -> dict[str, An
     return merged
 
 
-def label_sentences(gold: list[dict[str, Any]], articles: dict[str, Article]) -> list[Scored]:
-    """Run the real annotate entry point over the dev articles and pick each dev sentence's labels."""
+def label_sentences(
+    gold: list[dict[str, Any]], articles: dict[str, Article], nlp: Any = None
+) -> list[Scored]:
+    """Run the real annotate entry point over the dev articles and pick each dev sentence's labels
+    (``nlp``: the pipeline to use, default the production one)."""
     from nlp.annotate import annotate_records
 
     wanted = {g["url"] for g in gold if g.get("url") in articles}
@@ -100,7 +76,7 @@ def label_sentences(gold: list[dict[str, Any]], articles: dict[str, Article]) ->
         for url in sorted(wanted)
     ]
     by_article: dict[str, list[dict[str, Any]]] = {}
-    for out in annotate_records(inputs):
+    for out in annotate_records(inputs, nlp=nlp):
         by_article.setdefault(out["id"], []).append(out)
     scored: list[Scored] = []
     alone: list[dict[str, Any]] = []
@@ -130,30 +106,13 @@ def label_sentences(gold: list[dict[str, Any]], articles: dict[str, Article]) ->
             {"id": g["id"], "text": g["sentence"], "published": g.get("published")} for g in alone
         ]
         outs: dict[str, list[dict[str, Any]]] = {}
-        for out in annotate_records(inputs):
+        for out in annotate_records(inputs, nlp=nlp):
             outs.setdefault(out["id"], []).append(out)
         for g in alone:
             records = outs.get(g["id"]) or [_empty(g)]
             scored.append(Scored(g, _merge(records, (0, len(g["sentence"]))), False))
     order = {g["id"]: i for i, g in enumerate(gold)}
     return sorted(scored, key=lambda s: order[s.gold["id"]])
-
-
-def _char_pos(text: str, flat_pos: int) -> int:
-    """Map a position in the whitespace-normalised text back to the original text."""
-    count = 0
-    prev_space = True
-    for i, ch in enumerate(text):
-        if ch.isspace():
-            if not prev_space:
-                count += 1
-            prev_space = True
-        else:
-            prev_space = False
-            count += 1
-        if count > flat_pos:
-            return i
-    return -1
 
 
 def _empty(g: dict[str, Any]) -> dict[str, Any]:
@@ -357,7 +316,7 @@ def read_heldout(path: Path = HELDOUT_PATH) -> list[dict[str, Any]]:
     return [json.loads(line) for line in lines if line.strip()]
 
 
-def label_heldout(gold: list[dict[str, Any]]) -> list[Scored]:
+def label_heldout(gold: list[dict[str, Any]], nlp: Any = None) -> list[Scored]:
     """Label the held-out sentences like the dev ones: a sentence with a ``context`` (the
     preceding sentence of its imagined article) is annotated after it, so anchors and generic
     mentions see what they would see in a real article; the others are annotated alone."""
@@ -370,7 +329,7 @@ def label_heldout(gold: list[dict[str, Any]]) -> list[Scored]:
             body = f"{g['context']} {g['sentence']}"
             articles[g["url"]] = Article(g["url"], g.get("published"), body)
         items.append(g)
-    return label_sentences(items, articles)
+    return label_sentences(items, articles, nlp=nlp)
 
 
 def field_scores(items: list[Scored]) -> dict[str, float]:
@@ -463,11 +422,266 @@ def heldout_markdown(r: Results) -> str:
 
 
 def run(quick: bool = False) -> str:
-    return markdown(evaluate(quick)) + "\n" + heldout_markdown(evaluate_heldout(quick))
+    return (
+        markdown(evaluate(quick))
+        + "\n"
+        + heldout_markdown(evaluate_heldout(quick))
+        + "\n"
+        + cv_markdown(cross_validate(quick))
+    )
+
+
+# ---------------------------------------------------------------------------- cross-validation
+#: what decides signal and tone in each compared set-up: the rules alone; the model over the
+#: sentence's words and context only; the model over words, context and the rule cues; and that
+#: combination with the rules standing unless the model is at least OVERRULE_GATE sure
+STRATEGIES = ("rules", "model", "combined", "combined_gate")
+OVERRULE_GATE = 0.5
+RELIABILITY_BINS = 5
+
+
+@dataclass
+class CV:
+    """Out-of-fold signal and tone of every dev sentence under each strategy."""
+
+    examples: list[Any]
+    fold: list[int]
+    signal: dict[str, list[str]] = field(default_factory=dict)
+    tone: dict[str, list[int]] = field(default_factory=dict)
+    confidence: dict[str, list[float]] = field(default_factory=dict)
+    brier: dict[str, float] = field(default_factory=dict)
+    folds_run: list[int] = field(default_factory=list)
+    fields: list[Scored] = field(default_factory=list)
+
+
+def cross_validate(quick: bool = False) -> CV:
+    """Fit the learned signal/tone on 4 folds, predict the 5th (``benchmarks.folds``, seed 13).
+
+    The rule features come from the rules-only pipeline, the same records the production model
+    reads. ``quick`` scores 2 of the 5 held-out folds (each still trained on the other 4).
+    """
+    import numpy as np
+
+    from benchmarks.folds import fold_of
+    from nlp.components.signal_model import decide
+    from nlp.pipeline import build_pipeline
+    from nlp.train import collect, fit, select
+
+    gold = read_sentences()
+    articles = read_articles()
+    rules_nlp = build_pipeline(learned=False)
+    examples = collect(rules_nlp, gold, articles)
+    folds = fold_of([g["doc"] for g in gold])
+    cv = CV(examples, [folds[g["doc"]] for g in gold])
+    run_folds = [0, 1] if quick else sorted(set(cv.fold))
+    cv.folds_run = run_folds
+    keep = [i for i, f in enumerate(cv.fold) if f in run_folds]
+    cv.examples = [examples[i] for i in keep]
+    cv.fold = [cv.fold[i] for i in keep]
+    n = len(cv.examples)
+    cv.signal["rules"] = [e.rule_signal for e in cv.examples]
+    cv.tone["rules"] = [e.rule_tone for e in cv.examples]
+    for name in STRATEGIES[1:]:
+        cv.signal[name], cv.tone[name], cv.confidence[name] = [""] * n, [0] * n, [0.0] * n
+    sq = {name: 0.0 for name in STRATEGIES[1:]}
+    for k in run_folds:
+        train = [
+            e for e, f in zip(examples, [folds[g["doc"]] for g in gold], strict=True) if f != k
+        ]
+        test = [i for i, f in enumerate(cv.fold) if f == k]
+        for name, groups in (("model", ("text",)), ("combined", ("text", "rules"))):
+            signal, tone = fit(train, groups)
+            rows = [select(cv.examples[i].features, groups) for i in test]
+            p_signal, p_tone = signal.proba(rows), tone.proba(rows)
+            targets = [name] + (["combined_gate"] if name == "combined" else [])
+            for target in targets:
+                gate = OVERRULE_GATE if target == "combined_gate" else 0.0
+                for j, i in enumerate(test):
+                    ex = cv.examples[i]
+                    best = decide(signal.classes, p_signal[j], ex.rule_signal, gate)
+                    cv.signal[target][i] = signal.classes[best]
+                    cv.confidence[target][i] = float(p_signal[j][best])
+                    cv.tone[target][i] = int(tone.classes[int(p_tone[j].argmax())])
+                    onehot = np.array([c == ex.gold["signal"] for c in signal.classes], float)
+                    sq[target] += float(((p_signal[j] - onehot) ** 2).sum())
+    cv.brier = {name: sq[name] / n for name in sq}
+    wanted = {e.gold["id"] for e in cv.examples}
+    cv.fields = label_sentences([g for g in gold if g["id"] in wanted], articles, nlp=rules_nlp)
+    return cv
+
+
+def guard_markdown() -> str:
+    """Our own written sentences through the rules alone and through the learned pipeline (a
+    regression guard: the rules were written against these sentences, the model never saw them)."""
+    from nlp.pipeline import build_pipeline
+
+    gold = read_heldout()
+    lines = [
+        "Regression guard: our own written sentences (`tests/nlp/heldout_sentences.jsonl`):",
+        "",
+        "| pipeline | sentences | signal macro-F1 | signal accuracy | tone accuracy |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for name, nlp in (("rules", build_pipeline(learned=False)), ("learned (combined)", None)):
+        f = field_scores(label_heldout(gold, nlp=nlp))
+        lines.append(
+            f"| {name} | {len(gold)} | {f['signal_macro_f1']:.3f} | {f['signal_accuracy']:.3f} | "
+            f"{f['tone_accuracy']:.3f} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def _f1(gold: list[str], pred: list[str], label: str) -> float | None:
+    tp = sum(g == label == p for g, p in zip(gold, pred, strict=True))
+    fp = sum(p == label != g for g, p in zip(gold, pred, strict=True))
+    fn = sum(g == label != p for g, p in zip(gold, pred, strict=True))
+    return 2 * tp / (2 * tp + fp + fn) if tp + fp + fn else None
+
+
+def _spread(values: list[float]) -> str:
+    import statistics
+
+    sd = statistics.pstdev(values) if len(values) > 1 else 0.0
+    return f"{statistics.mean(values):.3f} ± {sd:.3f} ({min(values):.3f}-{max(values):.3f})"
+
+
+def _reliability(conf: list[float], right: list[bool]) -> tuple[list[str], float]:
+    """Rows of a reliability table (mean confidence vs accuracy per bin) and the ECE."""
+    rows, ece = [], 0.0
+    edges = [i / RELIABILITY_BINS for i in range(RELIABILITY_BINS + 1)]
+    for lo, hi in zip(edges, edges[1:], strict=False):
+        idx = [i for i, c in enumerate(conf) if lo <= c < hi or (hi == 1.0 and c == 1.0)]
+        if not idx:
+            continue
+        mean_c = sum(conf[i] for i in idx) / len(idx)
+        acc = sum(right[i] for i in idx) / len(idx)
+        ece += len(idx) / len(conf) * abs(mean_c - acc)
+        rows.append(f"| {lo:.1f}-{hi:.1f} | {len(idx)} | {mean_c:.3f} | {acc:.3f} |")
+    return rows, ece
+
+
+def cv_markdown(cv: CV) -> str:
+    """The side-by-side table (rules / model / combined), per-label F1, confusion, calibration."""
+    gs = [e.gold["signal"] for e in cv.examples]
+    gt = [int(e.gold["tone"]) for e in cv.examples]
+    folds = cv.folds_run
+    ids = [e.gold["id"] for e in cv.examples]
+    field = field_scores(cv.fields)
+
+    def per_fold(metric: Any, name: str) -> list[float]:
+        out = []
+        for k in folds:
+            idx = [i for i, f in enumerate(cv.fold) if f == k]
+            out.append(metric([gs[i] for i in idx], [gt[i] for i in idx], idx, name))
+        return out
+
+    def sig_f1(g: list[str], _t: list[int], idx: list[int], name: str) -> float:
+        return macro_f1(g, [cv.signal[name][i] for i in idx], SIGNALS)
+
+    def sig_acc(g: list[str], _t: list[int], idx: list[int], name: str) -> float:
+        return accuracy(g, [cv.signal[name][i] for i in idx])
+
+    def tone_acc(_g: list[str], t: list[int], idx: list[int], name: str) -> float:
+        return accuracy(t, [cv.tone[name][i] for i in idx])
+
+    def on(prefix: str, name: str) -> str:
+        idx = [i for i, x in enumerate(ids) if x.startswith(prefix)]
+        return f"{macro_f1([gs[i] for i in idx], [cv.signal[name][i] for i in idx], SIGNALS):.3f}"
+
+    head = "| strategy | signal macro-F1 | signal accuracy | tone accuracy | macro-F1 on `w...` ids | macro-F1 on `s...` ids |"
+    lines = [
+        "### Learned signal and tone: grouped 5-fold cross-validation (issue 19)",
+        "",
+        f"{len(cv.examples)} dev sentences, folds `benchmarks/folds.py` (by article, seed 13; "
+        f"held-out folds scored: {', '.join(map(str, folds))}). Figures are mean ± sd over folds "
+        "(min-max). `model` and `combined` are strictly out-of-fold: each fold is predicted by a "
+        "model fitted on the other four. `rules` are the hand-written components on all sentences: "
+        "they were tuned on the dev corpus (the `s...` ids above all), so their figure is "
+        "optimistic; the `w...` column is the fairer comparison.",
+        "",
+        head,
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for name in STRATEGIES:
+        lines.append(
+            f"| {name} | {_spread(per_fold(sig_f1, name))} | {_spread(per_fold(sig_acc, name))} | "
+            f"{_spread(per_fold(tone_acc, name))} | {on('w', name)} | {on('s', name)} |"
+        )
+    lines += [
+        "",
+        "Pooled out-of-fold figures and calibration (Brier: mean squared error of the 7 signal "
+        "probabilities; ECE: expected calibration error of `signal_confidence`, "
+        f"{RELIABILITY_BINS} bins):",
+        "",
+        "| strategy | signal macro-F1 | signal accuracy | tone accuracy | tone macro-F1 | Brier | ECE |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for name in STRATEGIES:
+        ps, pt = cv.signal[name], cv.tone[name]
+        cal = "| |"
+        if name in cv.confidence:
+            right = [g == p for g, p in zip(gs, ps, strict=True)]
+            _, ece = _reliability(cv.confidence[name], right)
+            cal = f"| {cv.brier[name]:.3f} | {ece:.3f} |"
+        lines.append(
+            f"| {name} | {macro_f1(gs, ps, SIGNALS):.3f} | {accuracy(gs, ps):.3f} | "
+            f"{accuracy(gt, pt):.3f} | {macro_f1(gt, pt, TONES):.3f} {cal}"
+        )
+    lines += [
+        "",
+        "Per-label signal F1 (pooled out-of-fold; support = gold sentences):",
+        "",
+        "| label | support | " + " | ".join(STRATEGIES) + " |",
+        "|---|---:|" + "---:|" * len(STRATEGIES),
+    ]
+    for label in SIGNALS:
+        cells = []
+        for name in STRATEGIES:
+            f1 = _f1(gs, cv.signal[name], label)
+            cells.append("" if f1 is None else f"{f1:.3f}")
+        lines.append(f"| {label} | {gs.count(label)} | " + " | ".join(cells) + " |")
+    chosen = "combined"
+    items = [
+        Scored(e.gold, {"signal": p}, True)
+        for e, p in zip(cv.examples, cv.signal[chosen], strict=True)
+    ]
+    right = [g == p for g, p in zip(gs, cv.signal[chosen], strict=True)]
+    rel, _ = _reliability(cv.confidence[chosen], right)
+    lines += [
+        "",
+        f"Signal confusion of `{chosen}` (out-of-fold; rows: gold, columns: predicted):",
+        "",
+        confusion(items),
+        f"Reliability of `{chosen}`'s `signal_confidence`:",
+        "",
+        "| confidence | sentences | mean confidence | accuracy |",
+        "|---|---:|---:|---:|",
+        *rel,
+        "",
+        "Other fields (rules only, all scored sentences; the learned model does not change them; "
+        "the rules were tuned on this corpus):",
+        "",
+        "| field | metric | value | per fold |",
+        "|---|---|---:|---|",
+    ]
+    by_fold = {k: [s for s, f in zip(cv.fields, cv.fold, strict=True) if f == k] for k in folds}
+    per = {k: field_scores(v) for k, v in by_fold.items()}
+    for key, what in (
+        ("negotiation_accuracy", "negotiation | accuracy"),
+        ("parties_f1", "parties | micro-F1"),
+        ("dates_resolved_accuracy", "dates (resolved) | accuracy"),
+        ("issues_f1", "issues | micro-F1"),
+    ):
+        lines.append(f"| {what} | {field[key]:.3f} | {_spread([per[k][key] for k in folds])} |")
+    return "\n".join(lines) + "\n"
 
 
 if __name__ == "__main__":
     _quick = "--quick" in sys.argv
+    if "--cv" in sys.argv:  # the cross-validation section alone
+        print(cv_markdown(cross_validate(quick=_quick)))
+        print(guard_markdown())
+        sys.exit(0)
     _results = evaluate(quick=_quick)
     print(markdown(_results))
     _heldout = evaluate_heldout(quick=_quick)

@@ -1,7 +1,7 @@
 """Sentence annotation: a spaCy pipeline that labels negotiation news per the guidelines.
 
 ``NLP_VERSION`` is stored with every loaded sentence so the warehouse can tell which rules labelled
-it. It is ``<semver>+<hash>`` over everything that decides a label: the rule files, the component code
+it. It is ``<semver>+<hash>`` over everything that decides a label: the rule files, the component code, the trained weights
 and the default watchlist, so editing any of them changes the version even when SEMVER did not. It is computed on first access, so importing ``nlp`` stays cheap.
 """
 
@@ -20,7 +20,13 @@ WATCHLIST = PACKAGE_DIR.parent / "kernel" / "watchlist.yaml"
 
 
 def _labelling_files() -> list[Path]:
-    files = [*CONFIG_DIR.glob("*.yaml"), *PACKAGE_DIR.rglob("*.py"), WATCHLIST]
+    learned = PACKAGE_DIR / "model" / "tablewatch_signal_model"
+    files = [
+        *CONFIG_DIR.glob("*.yaml"),
+        *PACKAGE_DIR.rglob("*.py"),
+        WATCHLIST,
+        *learned.glob("*"),  # the trained weights decide labels too
+    ]
     return sorted(
         (p for p in files if p.is_file()), key=lambda p: p.relative_to(PACKAGE_DIR.parent)
     )

@@ -33,7 +33,7 @@ CHUNK_CHARS = 100_000
 MIN_STOP_SHARE = 0.12
 MIN_WORDS = 20
 #: the contract's required keys, then the optional ones this pipeline fills
-OUTPUT_KEYS = (*SENTENCE_FIELDS, "speaker")
+OUTPUT_KEYS = (*SENTENCE_FIELDS, "signal_confidence", "speaker")
 
 
 def parse_published(value: Any, where: str = "", warn: bool = True) -> dt.date | None:

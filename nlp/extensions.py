@@ -20,6 +20,8 @@ SENTENCE_DEFAULTS: dict[str, Any] = {
     "negotiation": None,
     "issues": [],
     "signal": "none",
+    #: probability that ``signal`` is right (tablewatch_signal_model); 0.0 = never assessed
+    "signal_confidence": 0.0,
     "tone": 0,
     "tone_score": 0.0,
     "parties": [],

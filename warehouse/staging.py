@@ -47,6 +47,7 @@ SENTENCE_COLUMNS = {
     "negotiation": "VARCHAR",
     "issues": "VARCHAR[]",
     "signal": "VARCHAR",
+    "signal_confidence": "DOUBLE",
     "tone": "DOUBLE",
     "tone_score": "DOUBLE",
     "parties": "VARCHAR[]",
@@ -165,6 +166,8 @@ def stage_sentences(con: duckdb.DuckDBPyConnection, path: Path) -> int:
                     then 'start/end must be integers with start <= end'
                 when signal is null or not list_contains($signals, signal)
                     then 'signal ' || coalesce('''' || signal || '''', 'null') || ' is not a known label'
+                when signal_confidence < 0 or signal_confidence > 1
+                    then 'signal_confidence must be a number in [0, 1]'
                 when tone is null or not list_contains($tones, tone)
                     then 'tone must be ' || $tones_text
                 when tone_score is null or tone_score < -1 or tone_score > 1

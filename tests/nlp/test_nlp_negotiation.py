@@ -22,7 +22,9 @@ def test_sentences_without_evidence_inherit_the_article_negotiation(label) -> No
         "2024-10-10",
     )
     assert [r["negotiation"] for r in records] == ["iam_boeing_2024", "iam_boeing_2024"]
-    assert records[1]["evidence"][-1]["rule"] == "negotiation:context"
+    # (the learned signal model appends its own items after the negotiation's)
+    rules = [e["rule"] for e in records[1]["evidence"] if e["field"] == "negotiation"]
+    assert rules[-1] == "negotiation:context"
 
 
 def test_article_about_two_negotiations_assigns_per_sentence(label) -> None:

@@ -10,14 +10,14 @@ def test_components_run_in_contract_order(nlp) -> None:
     names = [
         p for p in nlp.pipe_names if p.startswith("tablewatch_") and p != "tablewatch_paragraphs"
     ]
-    assert names == [f"tablewatch_{c}" for c in pipeline.COMPONENTS]
+    assert names == [f"tablewatch_{c}" for c in pipeline.COMPONENTS] + [pipeline.LEARNED]
     assert nlp.pipe_names.index("tablewatch_paragraphs") < nlp.pipe_names.index("parser")
 
 
 def test_pipeline_without_signal_and_tone_keeps_their_defaults(monkeypatch) -> None:
     """Fields of a component that is not in the pipeline keep the contract's neutral defaults."""
     monkeypatch.setattr(pipeline, "COMPONENTS", ("parties", "negotiation"))
-    built = pipeline.build_pipeline()
+    built = pipeline.build_pipeline(learned=False)
     assert [p for p in built.pipe_names if p.startswith("tablewatch_")] == [
         "tablewatch_paragraphs",
         "tablewatch_parties",

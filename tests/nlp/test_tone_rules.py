@@ -182,37 +182,37 @@ MORE = [
 
 
 @pytest.mark.parametrize(("expected", "text"), CASES + MORE)
-def test_tone(label, expected: int, text: str) -> None:
-    records = label(text)
+def test_tone(rules_label, expected: int, text: str) -> None:
+    records = rules_label(text)
     assert len(records) == 1
     assert records[0]["tone"] == expected, records[0]["evidence"]
 
 
-def test_score_is_bounded_and_agrees_with_the_label(label) -> None:
+def test_score_is_bounded_and_agrees_with_the_label(rules_label) -> None:
     text = (
         "The union hailed a historic, landmark breakthrough and a tentative agreement. "
         "The talks collapsed in bitter, acrimonious recriminations and a strike began. "
         "The union represents about 160,000 performers."
     )
-    records = label(text)
+    records = rules_label(text)
     scores = [r["tone_score"] for r in records]
     assert all(-1 <= s <= 1 for s in scores)
     assert [r["tone"] for r in records] == [1, -1, 0]
     assert scores[0] > 0.5 and scores[1] < -0.5 and scores[2] == 0
 
 
-def test_tone_evidence_explains_the_score(label) -> None:
+def test_tone_evidence_explains_the_score(rules_label) -> None:
     text = "Talks were productive, the union said."
-    record = label(text)[0]
+    record = rules_label(text)[0]
     evidence = [e for e in record["evidence"] if e["field"] == "tone"]
     assert evidence and all(e["label"] == record["tone"] == 1 for e in evidence)
     assert all(text[e["start"] : e["end"]] == e["text"] for e in evidence)
     assert any(e["rule"].startswith("tone.signal") for e in evidence)
 
 
-def test_commentary_counts_less_than_the_parties(label) -> None:
-    party = label("The union said the two sides are still far apart.")[0]
-    analyst = label("Labor analysts said the two sides are still far apart.")[0]
+def test_commentary_counts_less_than_the_parties(rules_label) -> None:
+    party = rules_label("The union said the two sides are still far apart.")[0]
+    analyst = rules_label("Labor analysts said the two sides are still far apart.")[0]
     assert party["tone_score"] < analyst["tone_score"] <= 0
 
 

@@ -181,6 +181,11 @@ def test_feed_state_upsert(db_path: Path, run_dir: Path, tmp_path: Path) -> None
         ),
         (
             "sentences.jsonl",
+            lambda s: s.__setitem__(1, s[1] | {"signal_confidence": 1.2}),
+            ":2: signal_confidence",
+        ),
+        (
+            "sentences.jsonl",
             lambda s: s.__setitem__(2, s[2] | {"issues": ["pizza"]}),
             ":3: unknown issue label(s) pizza",
         ),
@@ -211,6 +216,30 @@ def test_bad_input_is_refused_and_changes_nothing(db_path, run_dir, file, mutate
     with pytest.raises(TablewatchError, match=message.replace("(", r"\(").replace(")", r"\)")):
         load_run(db_path, run_dir, nlp_version="v2")
     assert snapshot_state(db_path) == before
+
+
+def test_signal_confidence_is_stored_and_optional(db_path: Path, run_dir: Path) -> None:
+    """The annotate output's optional signal_confidence reaches v_sentences; output without it
+    (an older NLP version) loads with null."""
+    sents = read_jsonl(run_dir / "sentences.jsonl")
+    for i, s in enumerate(sents):
+        s.pop("signal_confidence", None)
+        if s["id"] == "a000000000000002":
+            s["signal_confidence"] = round(0.5 + 0.1 * i % 0.5, 4)
+    write_jsonl(run_dir / "sentences.jsonl", sents)
+    load_run(db_path, run_dir, nlp_version="v1")
+    want = {
+        (s["id"], s["sent_index"]): s.get("signal_confidence")
+        for s in sents
+        if s["id"] in {"a000000000000001", "a000000000000002"}
+    }
+    got = run_sql(
+        db_path,
+        "select article_id, sent_index, signal_confidence from v_sentences "
+        "where article_id in ('a000000000000001', 'a000000000000002')",
+    )[1]
+    assert {(a, i): c for a, i, c in got} == want
+    assert any(c is not None for c in want.values()) and any(c is None for c in want.values())
 
 
 def test_malformed_json_line(db_path: Path, run_dir: Path) -> None:

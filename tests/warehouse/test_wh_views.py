@@ -46,6 +46,7 @@ def test_v_sentences_columns_and_rows(loaded_db: Path) -> None:
         ("sentence", "VARCHAR"),
         ("negotiation", "VARCHAR"),
         ("signal", "VARCHAR"),
+        ("signal_confidence", "DOUBLE"),
         ("tone", "INTEGER"),
         ("tone_score", "DOUBLE"),
         ("issues", "VARCHAR[]"),

@@ -10,6 +10,7 @@ select
     s.sentence as sentence,
     s.negotiation as negotiation,
     s.signal as signal,
+    s.signal_confidence as signal_confidence,
     s.tone as tone,
     s.tone_score as tone_score,
     s.issues as issues,
