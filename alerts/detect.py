@@ -29,8 +29,9 @@ def _sql(name: str) -> str:
 
 
 def _params(day: dt.date, since: dt.date, cfg: Detection) -> tuple[dict[str, int], dict[str, Any]]:
-    t, e, su = cfg.tone_shift, cfg.signal_events, cfg.surge
+    t, su = cfg.tone_shift, cfg.surge
     frames = {
+        "mon_base_pre": t.monitor_baseline_days,
         "tone_recent_pre": t.recent_days - 1,
         "tone_recent_days": t.recent_days,
         "tone_base_pre": t.recent_days + t.baseline_days - 1,
@@ -39,7 +40,7 @@ def _params(day: dt.date, since: dt.date, cfg: Detection) -> tuple[dict[str, int
         "surge_base_pre": su.recent_days + su.baseline_days - 1,
     }
     span = cfg.history_days + max(
-        t.recent_days + t.baseline_days, su.recent_days + su.baseline_days
+        t.recent_days + t.baseline_days, su.recent_days + su.baseline_days, t.monitor_baseline_days
     )
     params = {
         "start": since - dt.timedelta(days=span),
@@ -54,13 +55,9 @@ def _params(day: dt.date, since: dt.date, cfg: Detection) -> tuple[dict[str, int
         "t_min_delta": float(t.min_delta),
         "t_cooldown": t.cooldown_days,
         "t_recent": t.recent_days,
-        "e_enabled": e.enabled,
-        "e_signals": list(e.signals),
-        "e_min_sentences": max(e.min_sentences, 1),
-        "e_min_articles": e.min_articles,
-        "e_quiet": e.quiet_days,
-        "e_resumption": e.resumption,
-        "e_resumption_window": e.resumption_window_days,
+        "t_method": t.method,
+        "m_min_day": max(t.monitor_min_day_sentences, 1),
+        "m_z": float(t.monitor_z),
         "s_enabled": su.enabled,
         "s_signals": list(su.signals),
         "s_recent": float(su.recent_days),
@@ -97,9 +94,30 @@ def _f(value: Any, digits: int = 4) -> float | None:
 
 def _details(row: dict[str, Any], cfg: Detection) -> dict[str, Any]:
     d: dict[str, Any] = {"episode_start": row["episode_start"].isoformat()}
-    if row["kind"] == "tone_shift":
+    if row["kind"] == "tone_shift" and cfg.tone_shift.method == "monitor":
         c = cfg.tone_shift
         d.update(
+            method="monitor",
+            day_mean=_f(row["m_day"]),
+            baseline_mean=_f(row["mb_mean"]),
+            baseline_sd=_f(row["mb_sd"]),
+            baseline_days=int(row["mb_days"]),
+            previous_day_mean=_f(row["m_prev"]),
+            previous_week_mean=_f(row["m_week"]),
+            delta=_f(row["m_day"] - row["mb_mean"]),
+            recent_mean=_f(row["m_day"]),
+            recent_sentences=int(row["n"]),
+            recent_articles=int(row["articles"]),
+            z=_f(row["statistic"]),
+            z_threshold=c.monitor_z,
+            min_delta=c.min_delta,
+            baseline_start=(row["day"] - dt.timedelta(days=c.monitor_baseline_days)).isoformat(),
+            baseline_end=(row["day"] - dt.timedelta(days=1)).isoformat(),
+        )
+    elif row["kind"] == "tone_shift":
+        c = cfg.tone_shift
+        d.update(
+            method="welch",
             recent_mean=_f(row["tr_mean"]),
             baseline_mean=_f(row["tb_mean"]),
             delta=_f(row["tr_mean"] - row["tb_mean"]),
@@ -133,16 +151,6 @@ def _details(row: dict[str, Any], cfg: Detection) -> dict[str, Any]:
             recent_days=c.recent_days,
             baseline_days=c.baseline_days,
         )
-    else:
-        sig = "scheduling" if row["direction"] == "resumption" else row["direction"]
-        d.update(
-            signal=sig,
-            sentences=int(row[sig]),
-            articles=int(row[f"{sig}_articles"]),
-            day_sentences=int(row["sentences"]),
-        )
-        if row["direction"] == "resumption":
-            d["breakdown_day"] = row["breakdown_day"].isoformat()
     return d
 
 
@@ -150,8 +158,7 @@ def _evidence_spec(alert: Alert) -> dict[str, Any]:
     if alert.kind == "tone_shift":
         signal, sign = None, -1 if alert.direction == "down" else 1
     elif alert.kind == "signal_event":
-        signal = "scheduling" if alert.direction == "resumption" else alert.direction
-        sign = 0
+        signal, sign = alert.details.get("signal"), 0
     else:
         signal, sign = alert.direction, 0
     return {
@@ -196,6 +203,70 @@ def attach_evidence(
         a.evidence = by_id.get(a.alert_id, [])
 
 
+def _party_keys() -> list[str]:
+    """'negotiation|party' for every party at each watched table (a party statement's speaker)."""
+    from kernel.watchlist import load_watchlist
+
+    return [f"{n.id}|{p}" for n in load_watchlist() for p in n.parties]
+
+
+_SIGNAL_OF = {
+    "ratified": "agreement",
+    "tentative_agreement": "agreement",
+    "suspended": "breakdown",
+    "on_strike": "strike_action",
+    "strike_ended": "strike_action",
+    "resumed": "scheduling",
+}
+
+
+def state_alerts(
+    con: duckdb.DuckDBPyConnection, day: dt.date, since: dt.date, cfg: Detection
+) -> list[Alert]:
+    """One alert per change of a negotiation's state on a day in [since, day].
+
+    The fold runs over the whole history (``history_days``) so the state a change starts from is
+    the one the daily runs would have had; only the changes inside the range become alerts.
+    """
+    from alerts.state import corroborated_events, fold
+
+    ev = cfg.signal_events
+    if not ev.enabled:
+        return []
+    start = since - dt.timedelta(days=cfg.history_days)
+    _, changes = fold(corroborated_events(con, day, start, cfg, _party_keys()))
+    out = []
+    for c in changes:
+        if not since <= c.day <= day:
+            continue
+        e = c.event
+        out.append(
+            Alert(
+                alert_id=alert_id(c.negotiation, "signal_event", c.direction, c.day),
+                negotiation=c.negotiation,
+                kind="signal_event",
+                direction=c.direction,
+                window_start=c.day - dt.timedelta(days=ev.window_days - 1),
+                window_end=c.day,
+                detected_on=c.day,
+                statistic=float(e["articles"]),
+                details={
+                    "episode_start": c.day.isoformat(),
+                    "event": e["event"],
+                    "signal": _SIGNAL_OF[c.direction],
+                    "state_before": c.before,
+                    "state_after": c.after,
+                    "articles": int(e["articles"]),
+                    "outlets": int(e["outlets"]),
+                    "sentences": int(e["sentences"]),
+                    "corroboration": e["via"],
+                    "window_days": ev.window_days,
+                },
+            )
+        )
+    return out
+
+
 def detect(
     con: duckdb.DuckDBPyConnection,
     day: str | dt.date,
@@ -226,5 +297,6 @@ def detect(
             details=_details(row, cfg),
         )
         alerts.append(a)
+    alerts += state_alerts(con, day, since, cfg)
     attach_evidence(con, alerts, [_evidence_spec(a) for a in alerts], cfg.evidence_sentences)
     return alerts

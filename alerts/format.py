@@ -8,10 +8,12 @@ from typing import Any
 from alerts.model import Alert
 
 _EVENT_TITLES = {
-    "breakdown": "Talks broke down",
-    "agreement": "Agreement reported",
-    "strike_action": "Strike action reported",
-    "resumption": "Talks resume after a breakdown",
+    "suspended": "Talks suspended",
+    "resumed": "Talks resumed",
+    "on_strike": "Strike started",
+    "strike_ended": "Strike ended",
+    "tentative_agreement": "Tentative agreement",
+    "ratified": "Agreement ratified",
 }
 
 
@@ -36,10 +38,14 @@ def headline(alert: Alert) -> str:
             f"{_num(d.get('expected'), '.1f')} expected (z={_num(alert.statistic, '.1f')})"
         )
     title = _EVENT_TITLES.get(alert.direction, alert.direction)
-    extra = f" (breakdown {d['breakdown_day']})" if d.get("breakdown_day") else ""
+    how = (
+        "one article with a confident party statement"
+        if d.get("corroboration") == "single_article"
+        else f"{d.get('articles')} articles from {d.get('outlets')} outlets"
+    )
     return (
-        f"{title}: {alert.negotiation}{extra}, {d.get('sentences')} sentences in "
-        f"{d.get('articles')} articles"
+        f"{title}: {alert.negotiation} is now {d.get('state_after')} (was {d.get('state_before')}); "
+        f"{how} in {d.get('window_days')} days"
     )
 
 
