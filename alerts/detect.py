@@ -203,6 +203,49 @@ def attach_evidence(
         a.evidence = by_id.get(a.alert_id, [])
 
 
+def attach_drivers(con: duckdb.DuckDBPyConnection, alerts: list[Alert], k: int) -> None:
+    """Say what moved each tone alert: the parties whose sentences weigh most, one query."""
+    from alerts.state import optional_columns
+
+    tone = [
+        a for a in alerts if a.kind == "tone_shift" and a.details.get("baseline_mean") is not None
+    ]
+    if not tone or k <= 0:
+        return
+    spec = pd.DataFrame(
+        {
+            "alert_id": [a.alert_id for a in tone],
+            "negotiation": [a.negotiation for a in tone],
+            "ev_start": [a.window_start for a in tone],
+            "ev_end": [a.window_end for a in tone],
+            "baseline": [float(a.details["baseline_mean"]) for a in tone],
+            "sign": [-1.0 if a.direction == "down" else 1.0 for a in tone],
+        }
+    )
+    _, speaker, join = optional_columns(con)
+    sql = _sql("drivers.sql").replace("{speaker}", speaker).replace("{extra_join}", join)
+    con.register("driver_spec", spec)
+    try:
+        rows = con.execute(sql, {"k": k}).df()
+    finally:
+        con.unregister("driver_spec")
+    by_id: dict[str, list[dict[str, Any]]] = {}
+    for rec in rows.to_dict("records"):
+        by_id.setdefault(rec["alert_id"], []).append(
+            {
+                "party": rec["party"],
+                "sentences": int(rec["sentences"]),
+                "weight": _f(rec["weight"], 3),
+                "sentence": rec["top_sentence"],
+                "url": rec["top_url"],
+                "source": rec["top_source"],
+                "tone_score": _f(rec["top_tone"], 3),
+            }
+        )
+    for a in tone:
+        a.details["drivers"] = by_id.get(a.alert_id, [])
+
+
 def _party_keys() -> list[str]:
     """'negotiation|party' for every party at each watched table (a party statement's speaker)."""
     from kernel.watchlist import load_watchlist
@@ -297,6 +340,7 @@ def detect(
             details=_details(row, cfg),
         )
         alerts.append(a)
+    attach_drivers(con, alerts, cfg.tone_shift.drivers)
     alerts += state_alerts(con, day, since, cfg)
     attach_evidence(con, alerts, [_evidence_spec(a) for a in alerts], cfg.evidence_sentences)
     return alerts

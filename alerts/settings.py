@@ -25,7 +25,7 @@ class ToneShift:
     enabled: bool = True
     # welch: recent window vs baseline (Welch z); monitor: the day vs the days before, confirmed
     # against the previous day and the previous week
-    method: str = "welch"
+    method: str = "monitor"
     recent_days: int = 3
     baseline_days: int = 14
     min_recent_sentences: int = 6
@@ -58,7 +58,7 @@ class SingleArticle:
 class Cues:
     """Lexical cues (lower-case substrings) that split a signal into table events."""
 
-    ratified: tuple[str, ...] = ("ratif", "members approved", "voted to approve the contract")
+    ratified: tuple[str, ...] = ("ratified", "voted to ratify", "members approved")
     strike_ended: tuple[str, ...] = ("end the strike", "ended the strike", "strike ends")
     strike_vote: tuple[str, ...] = ("authoriz", "authoris", "vote on a strike")
     strike_start: tuple[str, ...] = ("walk out", "walked out", "walked off", "went on strike")

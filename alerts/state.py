@@ -75,7 +75,7 @@ def _columns(con: duckdb.DuckDBPyConnection, table: str) -> set[str]:
     return {r[0] for r in rows}
 
 
-def _optional_columns(con: duckdb.DuckDBPyConnection) -> tuple[str, str, str]:
+def optional_columns(con: duckdb.DuckDBPyConnection) -> tuple[str, str, str]:
     """signal_confidence / speaker from v_sentences if it has them, else from sentences, else null."""
     view, table = _columns(con, "v_sentences"), _columns(con, "sentences")
     join = ""
@@ -103,7 +103,7 @@ def corroborated_events(
 ) -> list[dict[str, Any]]:
     """Every corroborated (negotiation, event, day) in [start, day], oldest first."""
     ev = cfg.signal_events
-    conf, speaker, join = _optional_columns(con)
+    conf, speaker, join = optional_columns(con)
     sql = (
         SQL.read_text(encoding="utf-8")
         .replace("{confidence}", conf)

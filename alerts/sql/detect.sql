@@ -107,7 +107,7 @@ rolled as (
 day_means as (
     select
         *,
-        case when n >= $m_min_day and articles >= $t_min_articles then s1 / n end as m_day
+        case when n >= $m_min_day then s1 / n end as m_day
     from rolled
 ),
 

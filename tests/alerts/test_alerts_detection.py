@@ -170,3 +170,41 @@ def test_missing_warehouse_is_a_clear_error(tmp_path: Path):
 def test_shipped_config_is_valid():
     cfg = load_alerts_config()
     assert cfg.detection.tone_shift.cooldown_days >= 1 and cfg.delivery.attempts >= 1
+
+
+def test_tone_alert_says_which_party_moved_it(db: Path, alerts_config: Path):
+    rows: list[dict] = []
+    for i in range(25):
+        add_day(rows, day(i), "wga_2023", POSITIVE, articles=3, parties=["amptp"])
+        if i >= 17:  # the guild's statements turn sour; the studios' side stays as it was
+            add_day(rows, day(i), "wga_2023", NEGATIVE * 2, articles=2, tag="w", parties=["wga"])
+    write_sentences(db, rows)
+    [a] = [a for a in run_alerts(db, day(19), alerts_config) if a.kind == "tone_shift"]
+    drivers = a.details["drivers"]
+    assert drivers[0]["party"] == "wga" and drivers[0]["sentences"] == 3 * 2 * 6
+    assert drivers[0]["tone_score"] == -0.6 and "amptp" not in {d["party"] for d in drivers}
+    assert "moved most by wga" in format_alert(a)
+
+
+def test_monitor_method_day_against_its_baseline(db: Path, tmp_path: Path):
+    import yaml
+
+    from tests.support.alerts import TEST_CONFIG
+
+    cfg = yaml.safe_load(yaml.safe_dump(TEST_CONFIG))
+    cfg["detection"]["tone_shift"]["method"] = "monitor"
+    path = tmp_path / "monitor.yaml"
+    path.write_text(yaml.safe_dump(cfg), encoding="utf-8")
+    wobble = [[0.3, 0.2, 0.4], [0.2, 0.3, 0.1], [0.4, 0.3, 0.3]]
+    rows: list[dict] = []
+    for i in range(24):
+        tones = NEGATIVE if i == 20 else wobble[i % 3]
+        add_day(rows, day(i), "wga_2023", tones, articles=2)
+    write_sentences(db, rows)
+    raised = [a for i in range(15, 24) for a in run_alerts(db, day(i), path)]
+    tone = [a for a in raised if a.kind == "tone_shift"]
+    # the bad day alerts once; the day after, back to the usual tone, is no "up" shift
+    assert [(a.detected_on, a.direction) for a in tone] == [(day(20), "down")]
+    d = tone[0].details
+    assert d["method"] == "monitor" and d["day_mean"] == pytest.approx(-0.5)
+    assert d["baseline_days"] == 14 and d["previous_day_mean"] > 0

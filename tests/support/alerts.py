@@ -28,6 +28,7 @@ TEST_CONFIG: dict[str, Any] = {
         "history_days": 120,
         "evidence_sentences": 3,
         "tone_shift": {
+            "method": "welch",
             "recent_days": 3,
             "baseline_days": 14,
             "min_recent_sentences": 6,
