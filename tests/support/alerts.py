@@ -90,7 +90,7 @@ def add_day(
     """``articles`` articles published on ``when``, each with one sentence per tone value.
 
     ``text`` is put in every sentence (lexical cues such as "ratified"); ``extra`` columns
-    (body_hash, speaker, signal_confidence, parties) are copied to every row."""
+    (body_hash, speaker, signal_confidence, parties, issues) are copied to every row."""
     for a in range(articles):
         url = f"http://news.test/{negotiation}/{when.isoformat()}/{tag}{a}"
         for i, tone in enumerate(tones):
@@ -118,9 +118,10 @@ def write_sentences(db_path: Path, rows: list[dict[str, Any]]) -> None:
     for col in ("body_hash", "speaker", "signal_confidence"):
         if col not in df:
             df[col] = None
-    if "parties" not in df:
-        df["parties"] = [[] for _ in range(len(df))]
-    df["parties"] = [list(p) if isinstance(p, list | tuple) else [] for p in df["parties"]]
+    for col in ("parties", "issues"):
+        if col not in df:
+            df[col] = [[] for _ in range(len(df))]
+        df[col] = [list(p) if isinstance(p, list | tuple) else [] for p in df[col]]
     df["article_id"] = [hashlib.sha256(u.encode()).hexdigest()[:16] for u in df["url"]]
     df["sent_index"] = df.groupby("article_id").cumcount()
     df["published"] = df["published"].map(lambda d: d.isoformat())
@@ -145,7 +146,7 @@ def write_sentences(db_path: Path, rows: list[dict[str, Any]]) -> None:
             insert into sentences (article_id, sent_index, nlp_version, sentence, start_char,
                                    end_char, negotiation, signal, tone, tone_score, issues, parties)
             select article_id, sent_index, 'test-1', sentence, 0, length(sentence), negotiation,
-                   signal, tone, tone_score, []::varchar[],
+                   signal, tone, tone_score, cast(issues as varchar[]),
                    cast(parties as varchar[])
             from rows_df
             """
