@@ -149,7 +149,7 @@ def build_brief(
     det = cfg.detection
     start = day - dt.timedelta(days=det.history_days)
     events = corroborated_events(con, day, start, det, _party_keys())
-    states, changes = fold(events)
+    states, changes = fold(events, det.signal_events.window_days)
     corroborated_today = {(e["negotiation"], e["event"]) for e in events if e["day"] == day}
 
     stored_alerts = _alert_evidence(con, day, negotiation)

@@ -1,10 +1,12 @@
 """Detection: which negotiations turned as of a day, from the warehouse views alone.
 
-Everything is one set-based query (``sql/detect.sql``): a dense per-negotiation calendar with
-rolling window sums (so the statistic of every past day is what a run on that day would have seen),
-the three detectors, and gaps-and-islands episodes over the triggered days. An alert is raised once
-per episode and its id hashes the episode's first day, which makes reruns and backfills idempotent
-whatever order the days are run in.
+Tone shifts and surges are one set-based query (``sql/detect.sql``): a dense per-negotiation
+calendar with rolling window sums (so the statistic of every past day is what a run on that day
+would have seen), the detectors, and gaps-and-islands episodes over the triggered days; an alert is
+raised once per episode and its id hashes the episode's first day, which makes reruns and backfills
+idempotent whatever order the days are run in. Table events are changes of state of the episode
+model (``alerts/state.py`` over the corroborated events of ``sql/events.sql``), with ids hashing
+the day of the change.
 """
 
 from __future__ import annotations
@@ -260,6 +262,7 @@ _SIGNAL_OF = {
     "on_strike": "strike_action",
     "strike_ended": "strike_action",
     "resumed": "scheduling",
+    "contradicted": None,
 }
 
 
@@ -277,7 +280,7 @@ def state_alerts(
     if not ev.enabled:
         return []
     start = since - dt.timedelta(days=cfg.history_days)
-    _, changes = fold(corroborated_events(con, day, start, cfg, _party_keys()))
+    _, changes = fold(corroborated_events(con, day, start, cfg, _party_keys()), ev.window_days)
     out = []
     for c in changes:
         if not since <= c.day <= day:
@@ -296,7 +299,8 @@ def state_alerts(
                 details={
                     "episode_start": c.day.isoformat(),
                     "event": e["event"],
-                    "signal": _SIGNAL_OF[c.direction],
+                    "signal": _SIGNAL_OF[c.direction]
+                    or {"strike": "strike_action", "suspended": "breakdown"}.get(e["event"]),
                     "state_before": c.before,
                     "state_after": c.after,
                     "articles": int(e["articles"]),

@@ -14,6 +14,7 @@ _EVENT_TITLES = {
     "strike_ended": "Strike ended",
     "tentative_agreement": "Tentative agreement",
     "ratified": "Agreement ratified",
+    "contradicted": "Reported agreement contradicted",
 }
 
 

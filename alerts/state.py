@@ -4,7 +4,9 @@
 folds them in day order into a state and emits one change per transition. An alert is a change of
 state, never a report: "strike continues" while on strike changes nothing, a tentative agreement
 then a ratification are two changes, and a weak (uncorroborated) event never reaches the fold, so
-it cannot hide the real one that follows. The state has two parts because coverage does: the talks
+it cannot hide the real one that follows; a tentative agreement that corroborated coverage
+published after it contradicts (the strike goes on, talks broke down) is taken back with a
+"contradicted" change, so the real agreement later alerts again. The state has two parts because coverage does: the talks
 (talking, suspended, tentative_agreement, ratified) and whether a strike is on, so talks can be
 suspended and resume during a strike.
 """
@@ -24,7 +26,15 @@ from alerts.settings import Detection
 SQL = Path(__file__).resolve().parent / "sql" / "events.sql"
 TALKS = ("talking", "suspended", "tentative_agreement", "ratified")
 #: the direction of each state-change alert
-CHANGES = ("suspended", "resumed", "on_strike", "strike_ended", "tentative_agreement", "ratified")
+CHANGES = (
+    "suspended",
+    "resumed",
+    "on_strike",
+    "strike_ended",
+    "tentative_agreement",
+    "ratified",
+    "contradicted",
+)
 # events of one day are applied in this order: a deal reported with "the strike ends" is one change
 _ORDER = {
     "ratified": 0,
@@ -41,6 +51,8 @@ class State:
     talks: str = "talking"
     strike: bool = False
     since: dt.date | None = None
+    # the (talks, strike) before the current tentative agreement, to return to if contradicted
+    before_deal: tuple[str, bool] | None = None
 
     @property
     def label(self) -> str:
@@ -131,13 +143,31 @@ def corroborated_events(
     return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
 
 
-def _apply(state: State, ev: dict[str, Any], today: set[str]) -> tuple[str, str] | None:
+def _contradicts(state: State, ev: dict[str, Any], window_days: int) -> bool:
+    """A tentative agreement is contradicted by corroborated reports, all published after it,
+    that the strike goes on or that talks broke down (a misread deal must not block the real one).
+    """
+    if state.talks != "tentative_agreement" or state.since is None or state.before_deal is None:
+        return False
+    if ev["event"] not in ("strike", "suspended") or ev.get("start_cue"):
+        return False
+    return ev["day"] >= state.since + dt.timedelta(days=window_days)
+
+
+def _apply(
+    state: State, ev: dict[str, Any], today: set[str], window_days: int = 3
+) -> tuple[str, str] | None:
     """The change one event makes (direction, new talks) or None; mutates ``state``."""
     kind, talks = ev["event"], state.talks
+    if _contradicts(state, ev, window_days) and not today & {"tentative_agreement", "ratified"}:
+        state.talks, state.strike = state.before_deal  # type: ignore[misc]
+        state.before_deal = None
+        return "contradicted", state.talks
     if kind == "ratified" and talks != "ratified":
-        state.talks, state.strike = "ratified", False
+        state.talks, state.strike, state.before_deal = "ratified", False, None
         return "ratified", "ratified"
     if kind == "tentative_agreement" and talks not in ("tentative_agreement", "ratified"):
+        state.before_deal = (talks, state.strike)
         state.talks, state.strike = "tentative_agreement", False
         return "tentative_agreement", "tentative_agreement"
     if kind == "strike" and not state.strike:
@@ -162,7 +192,9 @@ def _apply(state: State, ev: dict[str, Any], today: set[str]) -> tuple[str, str]
     return None
 
 
-def fold(events: list[dict[str, Any]]) -> tuple[dict[str, State], list[Change]]:
+def fold(
+    events: list[dict[str, Any]], window_days: int = 3
+) -> tuple[dict[str, State], list[Change]]:
     """Replay the corroborated events in day order; the final states and every change."""
     states: dict[str, State] = {}
     changes: list[Change] = []
@@ -174,7 +206,7 @@ def fold(events: list[dict[str, Any]]) -> tuple[dict[str, State], list[Change]]:
         today = {e["event"] for e in evs}
         for ev in sorted(evs, key=lambda e: _ORDER.get(e["event"], 9)):
             before = state.label
-            change = _apply(state, ev, today)
+            change = _apply(state, ev, today, window_days)
             if change is None:
                 continue
             state.since = day

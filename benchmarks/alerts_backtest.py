@@ -13,7 +13,8 @@ Every day from the first to the last published day is detected as a daily run wo
 sentences published up to that day), nothing is stored. An alert matches a known turn of its
 negotiation with the same direction from ``--early`` days before to ``--late`` days after it;
 precision counts every state-change alert of the graded negotiations, recall every known turn,
-delay is alert day minus turn day. The tone methods (Welch, monitor) are scored on the demo
+delay is alert day minus turn day. A "contradicted" alert (a reported agreement taken back) is a
+correction of an earlier alert, listed but not counted in precision. The tone methods (Welch, monitor) are scored on the demo
 storyline's tone points the same way, to choose the default.
 
     uv run python -m benchmarks.alerts_backtest [--demo-db data/demo/tablewatch.duckdb]
@@ -106,6 +107,7 @@ class Result:
     false_alarms: list[Alert]
     alerts: list[Alert]
     period: tuple[dt.date, dt.date]
+    corrections: list[Alert] = dataclasses.field(default_factory=list)
 
     @property
     def precision(self) -> float:
@@ -184,7 +186,8 @@ def match(
     period: tuple,
 ) -> Result:
     """Earliest unused alert of the same negotiation and direction in [day-early, day+late]."""
-    pool = [a for a in alerts if a.kind == kind]
+    pool = [a for a in alerts if a.kind == kind and a.direction != "contradicted"]
+    corrections = [a for a in alerts if a.kind == kind and a.direction == "contradicted"]
     used: set[str] = set()
     pairs = []
     for t in turns:
@@ -200,7 +203,8 @@ def match(
         if hit is not None:
             used.add(hit.alert_id)
         pairs.append((t, hit))
-    return Result(timeline, pairs, [a for a in pool if a.alert_id not in used], pool, period)
+    false = [a for a in pool if a.alert_id not in used]
+    return Result(timeline, pairs, false, pool, period, corrections)
 
 
 # ---------------------------------------------------------------- warehouses
@@ -319,13 +323,15 @@ def _fmt_delay(xs: list[int]) -> str:
 
 def summary_table(results: list[Result]) -> list[str]:
     lines = [
-        "| timeline | period | turns | alerts | precision | recall | median delay (days) |",
-        "| --- | --- | ---: | ---: | ---: | ---: | ---: |",
+        "| timeline | period | turns | alerts | precision | recall | median delay (days) "
+        "| corrections |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for r in results:
         lines.append(
             f"| {r.timeline} | {r.period[0]} to {r.period[1]} | {len(r.turns)} | "
-            f"{len(r.alerts)} | {r.precision:.2f} | {r.recall:.2f} | {_fmt_delay(r.delays)} |"
+            f"{len(r.alerts)} | {r.precision:.2f} | {r.recall:.2f} | {_fmt_delay(r.delays)} "
+            f"| {len(r.corrections)} |"
         )
     return lines
 
@@ -356,6 +362,19 @@ def detail_table(results: list[Result]) -> list[str]:
                         _how(a),
                     )
                 )
+        for a in r.corrections:
+            rows.append(
+                (
+                    r.timeline,
+                    a.negotiation,
+                    "",
+                    a.direction,
+                    str(a.detected_on),
+                    "",
+                    "correction",
+                    _how(a),
+                )
+            )
         for a in r.false_alarms:
             rows.append(
                 (

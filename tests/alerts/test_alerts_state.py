@@ -231,3 +231,67 @@ def test_same_day_twice_sends_nothing_twice(db: Path, alerts_config: Path, webho
     with duckdb.connect(str(db), read_only=True) as con:
         assert con.execute("select count(*) from alerts").fetchone()[0] == 1
         assert con.execute("select count(*) from alert_deliveries").fetchone()[0] == 1
+
+
+def test_contradicted_agreement_is_taken_back_and_the_real_one_alerts(
+    db: Path, alerts_config: Path
+):
+    rows: list[dict] = []
+    _background(rows, 40)
+    add_day(
+        rows,
+        day(2),
+        NEG,
+        [-0.5],
+        signal="strike_action",
+        articles=2,
+        tag="s",
+        text="Actors walked off the job.",
+    )
+    # day 8: a misread "deal" in two articles (corroborated, but wrong) ...
+    add_day(rows, day(8), NEG, [0.4], signal="agreement", articles=2, tag="false")
+    # ... contradicted from day 12 on: the strike goes on, in two outlets
+    add_day(
+        rows,
+        day(12),
+        NEG,
+        [-0.4],
+        signal="strike_action",
+        articles=1,
+        tag="c1",
+        source="wire",
+        text="Pickets continued outside the studios.",
+    )
+    add_day(
+        rows,
+        day(13),
+        NEG,
+        [-0.4],
+        signal="strike_action",
+        articles=1,
+        tag="c2",
+        source="trade",
+        text="The strike is in its fifth week.",
+    )
+    # day 25: the real tentative agreement
+    add_day(
+        rows,
+        day(25),
+        NEG,
+        [0.7],
+        signal="agreement",
+        articles=2,
+        tag="real",
+        text="A tentative deal ends the strike.",
+    )
+    write_sentences(db, rows)
+    raised = _replay(db, alerts_config, 40)
+    assert _changes(raised) == [
+        (day(2), "on_strike"),
+        (day(8), "tentative_agreement"),
+        (day(13), "contradicted"),
+        (day(25), "tentative_agreement"),
+    ]
+    back = next(a for a in raised if a.direction == "contradicted")
+    assert back.details["state_after"] == "on_strike"
+    assert {e["signal"] for e in back.evidence} == {"strike_action"}

@@ -1,3 +1,7 @@
+-- alerts.kind = 'signal_event' rows are now changes of a negotiation's state (alerts/state.py):
+-- direction 'suspended' | 'resumed' | 'on_strike' | 'strike_ended' | 'tentative_agreement' |
+-- 'ratified'; statistic = corroborating articles; details carry state_before/state_after.
+--
 -- Morning briefs (alerts/brief.py): one stored brief per (day, negotiation filter), and its
 -- delivery state per channel. Times are UTC (TIMESTAMP without time zone); days are DATEs.
 
@@ -26,4 +30,5 @@ create table if not exists brief_deliveries (
 );
 
 comment on table briefs is 'Morning briefs, one per day and negotiation filter, written once.';
+comment on column alerts.direction is 'tone_shift: down|up; signal_event: suspended|resumed|on_strike|strike_ended|tentative_agreement|ratified; surge: gap|progress';
 comment on table brief_deliveries is 'Delivery state of each brief per channel; failed rows are retried.';
