@@ -434,7 +434,7 @@ def to_html(brief: dict[str, Any]) -> str:
                 f"<section><h2>{e(n['title'])} <span class='muted'>({e(n['negotiation'])})</span>"
                 f"</h2><p><span class='{state_cls}'>{e(n['state'])}</span> "
                 + (
-                    f"changed today: {e(changed)}"
+                    f"changed today: {e(changed).replace('-&gt;', '&rarr;')}"
                     if changed
                     else "<span class='muted'>unchanged</span>"
                 )

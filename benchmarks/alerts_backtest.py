@@ -49,37 +49,47 @@ DEV = ROOT.parent / "shared" / "dev-corpus"
 # Public facts of the 2023 Hollywood negotiations (the dev corpus covers them).
 DEV_FACTS: list[tuple[str, str, str, str]] = [
     # negotiation, day, direction, source
-    ("wga_2023", "2023-05-02", "on_strike", "WGA strike begins 2 May 2023 (AP, 2023-05-02)"),
+    (
+        "wga_2023",
+        "2023-05-02",
+        "on_strike",
+        "WGA strike begins 2 May 2023 (WGA announcement of 1 May 2023)",
+    ),
     (
         "wga_2023",
         "2023-09-24",
         "tentative_agreement",
-        "WGA and AMPTP reach a tentative agreement on 24 Sep 2023 (WGA statement; AP, 2023-09-24)",
+        "WGA and AMPTP tentative agreement, 24 Sep 2023 (joint WGA/AMPTP statement)",
     ),
-    ("sag_aftra_tv_2023", "2023-07-14", "on_strike", "SAG-AFTRA strike begins 14 Jul 2023 (AP)"),
+    (
+        "sag_aftra_tv_2023",
+        "2023-07-14",
+        "on_strike",
+        "SAG-AFTRA strike from 14 Jul 2023 (SAG-AFTRA national board, 13 Jul 2023)",
+    ),
     (
         "sag_aftra_tv_2023",
         "2023-10-11",
         "suspended",
-        "AMPTP suspends talks with SAG-AFTRA on 11 Oct 2023 (AMPTP statement; AP, 2023-10-12)",
+        "AMPTP suspends talks with SAG-AFTRA, 11 Oct 2023 (AMPTP statement)",
     ),
     (
         "sag_aftra_tv_2023",
         "2023-10-24",
         "resumed",
-        "SAG-AFTRA and AMPTP resume talks on 24 Oct 2023 (SAG-AFTRA; Variety, 2023-10-24)",
+        "SAG-AFTRA and AMPTP resume talks, 24 Oct 2023 (SAG-AFTRA announcement)",
     ),
     (
         "sag_aftra_tv_2023",
         "2023-11-08",
         "tentative_agreement",
-        "SAG-AFTRA tentative agreement on 8 Nov 2023 (SAG-AFTRA statement; AP, 2023-11-08)",
+        "SAG-AFTRA tentative agreement, 8 Nov 2023 (SAG-AFTRA statement)",
     ),
     (
         "sag_aftra_tv_2023",
         "2023-12-05",
         "ratified",
-        "SAG-AFTRA members ratify the contract on 5 Dec 2023 (SAG-AFTRA; AP, 2023-12-05)",
+        "SAG-AFTRA members ratify the contract, 5 Dec 2023 (SAG-AFTRA vote result)",
     ),
 ]
 
