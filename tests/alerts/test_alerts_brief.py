@@ -152,3 +152,17 @@ def test_brief_never_contains_a_secret(
     for text in (payload, mail, out["text"], Path(out["path"]).read_text(encoding="utf-8")):
         assert secret not in text and "hunter2" not in text
     assert "[redacted]" in payload, payload
+
+
+def test_cli_brief_json_and_bad_format(db: Path, alerts_config: Path, tmp_path: Path):
+    from tests.support.cli import tw
+
+    _story(db)
+    out = tmp_path / "brief.json"
+    args = ["brief", "--db", str(db), "--date", day(12).isoformat(), "--config", str(alerts_config)]
+    proc = tw(*args, "--format", "json", "--out", str(out), "--no-send")
+    doc = json.loads(proc.stdout)
+    assert doc == json.loads(out.read_text(encoding="utf-8"))
+    assert doc["negotiations"][0]["state"] == "suspended"
+    bad = tw(*args, "--format", "pdf", "--no-send", check=False)
+    assert bad.returncode != 0 and "unknown brief format" in (bad.stderr + bad.stdout)
