@@ -269,7 +269,7 @@ _SIGNAL_OF = {
 def state_alerts(
     con: duckdb.DuckDBPyConnection, day: dt.date, since: dt.date, cfg: Detection
 ) -> list[Alert]:
-    """One alert per change of a negotiation's state on a day in [since, day].
+    """One alert per change of a negotiation's state on a day in [since - window_days, day].
 
     The fold runs over the whole history (``history_days``) so the state a change starts from is
     the one the daily runs would have had; only the changes inside the range become alerts.
@@ -281,9 +281,12 @@ def state_alerts(
         return []
     start = since - dt.timedelta(days=cfg.history_days)
     _, changes = fold(corroborated_events(con, day, start, cfg, _party_keys()), ev.window_days)
+    # a change dated a few days back can first become visible today (an article published then
+    # was loaded late); the store's anti-join keeps the ones already raised from coming back
+    lo = since - dt.timedelta(days=ev.window_days)
     out = []
     for c in changes:
-        if not since <= c.day <= day:
+        if not lo <= c.day <= day:
             continue
         e = c.event
         out.append(

@@ -295,3 +295,18 @@ def test_contradicted_agreement_is_taken_back_and_the_real_one_alerts(
     back = next(a for a in raised if a.direction == "contradicted")
     assert back.details["state_after"] == "on_strike"
     assert {e["signal"] for e in back.evidence} == {"strike_action"}
+
+
+def test_change_seen_late_still_alerts_once(db: Path, alerts_config: Path):
+    rows: list[dict] = []
+    _background(rows, 12)
+    add_day(rows, day(6), NEG, [-0.6], signal="breakdown", articles=1, tag="a", source="wire")
+    write_sentences(db, rows)
+    assert _changes(_replay(db, alerts_config, 8)) == []
+    # the second outlet's article of day 6 is only loaded on day 8
+    late: list[dict] = []
+    add_day(late, day(6), NEG, [-0.5], signal="breakdown", articles=1, tag="b", source="trade")
+    write_sentences(db, late)
+    raised = run_alerts(db, day(8), alerts_config)
+    assert _changes(raised) == [(day(6), "suspended")]
+    assert run_alerts(db, day(9), alerts_config) == []
