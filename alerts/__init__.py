@@ -1,7 +1,9 @@
-"""Alerts: tone shifts, table events and signal surges per negotiation, stored once, delivered once.
+"""Alerts: tone shifts, changes of each negotiation's state and signal surges, stored once,
+delivered once; and the morning brief.
 
-Entry points: ``run_alerts`` (the pipeline's alerts stage), ``format_alert`` (CLI listing) and
-``notify_failure`` (plain messages from Airflow failure callbacks).
+Entry points: ``run_alerts`` (the pipeline's alerts stage), ``format_alert`` (CLI listing),
+``notify_failure`` (plain messages from Airflow failure callbacks) and ``alerts.brief.run_brief``
+(the brief stage).
 """
 
 from alerts.format import format_alert

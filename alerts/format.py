@@ -8,10 +8,13 @@ from typing import Any
 from alerts.model import Alert
 
 _EVENT_TITLES = {
-    "breakdown": "Talks broke down",
-    "agreement": "Agreement reported",
-    "strike_action": "Strike action reported",
-    "resumption": "Talks resume after a breakdown",
+    "suspended": "Talks suspended",
+    "resumed": "Talks resumed",
+    "on_strike": "Strike started",
+    "strike_ended": "Strike ended",
+    "tentative_agreement": "Tentative agreement",
+    "ratified": "Agreement ratified",
+    "contradicted": "Reported agreement contradicted",
 }
 
 
@@ -24,10 +27,15 @@ def headline(alert: Alert) -> str:
     d = alert.details
     if alert.kind == "tone_shift":
         word = "negative" if alert.direction == "down" else "positive"
+        before = (
+            f"{d.get('baseline_days')} days before"
+            if d.get("method") == "monitor"
+            else f"{d.get('baseline_sentences')} before"
+        )
         return (
             f"Tone turned {word} for {alert.negotiation}: mean {_num(d.get('recent_mean'))} over "
             f"{d.get('recent_sentences')} sentences vs {_num(d.get('baseline_mean'))} over "
-            f"{d.get('baseline_sentences')} before (z={_num(alert.statistic, '+.1f')})"
+            f"{before} (z={_num(alert.statistic, '+.1f')})" + moved_by(alert)
         )
     if alert.kind == "surge":
         return (
@@ -36,11 +44,24 @@ def headline(alert: Alert) -> str:
             f"{_num(d.get('expected'), '.1f')} expected (z={_num(alert.statistic, '.1f')})"
         )
     title = _EVENT_TITLES.get(alert.direction, alert.direction)
-    extra = f" (breakdown {d['breakdown_day']})" if d.get("breakdown_day") else ""
-    return (
-        f"{title}: {alert.negotiation}{extra}, {d.get('sentences')} sentences in "
-        f"{d.get('articles')} articles"
+    how = (
+        "one article with a confident party statement"
+        if d.get("corroboration") == "single_article"
+        else f"{d.get('articles')} articles from {d.get('outlets')} outlets"
     )
+    return (
+        f"{title}: {alert.negotiation} is now {d.get('state_after')} (was {d.get('state_before')}); "
+        f"{how} in {d.get('window_days')} days"
+    )
+
+
+def moved_by(alert: Alert) -> str:
+    """'; moved by sag_aftra (5 sentences), amptp (2)' from the drivers, or ''."""
+    drivers = alert.details.get("drivers") or []
+    if not drivers:
+        return ""
+    parts = [f"{x['party']} ({x['sentences']} sentences)" for x in drivers]
+    return "; moved most by " + ", ".join(parts)
 
 
 def format_alert(alert: Alert) -> str:
@@ -77,6 +98,14 @@ def slack_payload(alert: Alert) -> dict[str, Any]:
             ],
         },
     ]
+    if alert.details.get("drivers"):
+        moved = "\n".join(
+            f"*{_mrkdwn(x['party'])}*: {x['sentences']} sentences, weight {x['weight']}"
+            for x in alert.details["drivers"]
+        )
+        blocks.append(
+            {"type": "section", "text": {"type": "mrkdwn", "text": f"*Moved by*\n{moved}"}}
+        )
     for e in alert.evidence:
         link = f"<{e.get('url')}|{_mrkdwn(e.get('source') or 'source')}>" if e.get("url") else ""
         blocks.append(
@@ -114,8 +143,17 @@ def email_message(alert: Alert, prefix: str) -> EmailMessage:
         "",
         "Evidence:",
         *(f"- {line}" for line in evidence_lines(alert)),
+        *(
+            ["", "What moved it (per party, heaviest sentence):"]
+            + [
+                f"- {x['party']}: {x['sentences']} sentences, weight {x['weight']}: "
+                f'"{x["sentence"]}" {x["url"]}'
+                for x in alert.details.get("drivers") or []
+            ]
+        ),
         "",
-        "Figures: " + ", ".join(f"{k}={v}" for k, v in sorted(alert.details.items())),
+        "Figures: "
+        + ", ".join(f"{k}={v}" for k, v in sorted(alert.details.items()) if k != "drivers"),
         f"Alert id: {alert.alert_id}",
     ]
     msg.set_content("\n".join(body) + "\n")

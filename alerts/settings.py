@@ -14,15 +14,18 @@ from typing import Any
 
 from kernel.config import read_yaml
 from kernel.errors import ConfigError
-from kernel.labels import EVENT_SIGNALS
 
 DEFAULT_ALERTS_CONFIG = Path(__file__).resolve().parent / "alerts.yaml"
 SURGE_SIGNALS = ("gap", "progress")
+TONE_METHODS = ("welch", "monitor")
 
 
 @dataclass(frozen=True)
 class ToneShift:
     enabled: bool = True
+    # welch: recent window vs baseline (Welch z); monitor: the day vs the days before, confirmed
+    # against the previous day and the previous week
+    method: str = "monitor"
     recent_days: int = 3
     baseline_days: int = 14
     min_recent_sentences: int = 6
@@ -32,17 +35,45 @@ class ToneShift:
     min_delta: float = 0.2
     min_sd: float = 0.15
     cooldown_days: int = 3
+    monitor_baseline_days: int = 14
+    monitor_min_day_sentences: int = 4
+    monitor_z: float = 2.0
+    drivers: int = 3
+
+
+@dataclass(frozen=True)
+class SingleArticle:
+    """One article may corroborate itself when the NLP is sure and a party is speaking.
+
+    Needs the ``signal_confidence`` and ``speaker`` columns of the sentences; without them this
+    path never fires (the two-article rule still does)."""
+
+    enabled: bool = True
+    min_confidence: float = 0.9
+    min_sentences: int = 2
+    require_party_statement: bool = True
+
+
+@dataclass(frozen=True)
+class Cues:
+    """Lexical cues (lower-case substrings) that split a signal into table events."""
+
+    ratified: tuple[str, ...] = ("ratified", "voted to ratify", "members approved")
+    strike_ended: tuple[str, ...] = ("end the strike", "ended the strike", "strike ends")
+    strike_vote: tuple[str, ...] = ("authoriz", "authoris", "vote on a strike")
+    strike_start: tuple[str, ...] = ("walk out", "walked out", "walked off", "went on strike")
 
 
 @dataclass(frozen=True)
 class SignalEvents:
+    """State changes of each negotiation, from corroborated table events (see alerts/state.py)."""
+
     enabled: bool = True
-    signals: tuple[str, ...] = EVENT_SIGNALS
-    min_sentences: int = 2
-    min_articles: int = 1
-    quiet_days: int = 14
-    resumption: bool = True
-    resumption_window_days: int = 30
+    window_days: int = 3
+    min_articles: int = 2
+    min_outlets: int = 2
+    single_article: SingleArticle = field(default_factory=SingleArticle)
+    cues: Cues = field(default_factory=Cues)
 
 
 @dataclass(frozen=True)
@@ -142,18 +173,22 @@ def _check(cfg: AlertsConfig, path: Path) -> None:
             raise ConfigError(f"{path}: detection.{name} windows must be at least 1 day")
         if sec.cooldown_days < 1:
             raise ConfigError(f"{path}: detection.{name}.cooldown_days must be at least 1")
-    bad = [s for s in det.signal_events.signals if s not in EVENT_SIGNALS]
-    if bad:
-        raise ConfigError(
-            f"{path}: detection.signal_events.signals: unknown {bad}; allowed {EVENT_SIGNALS}"
-        )
     bad = [s for s in det.surge.signals if s not in SURGE_SIGNALS]
     if bad:
         raise ConfigError(
             f"{path}: detection.surge.signals: unknown {bad}; allowed {SURGE_SIGNALS}"
         )
-    if det.signal_events.quiet_days < 1:
-        raise ConfigError(f"{path}: detection.signal_events.quiet_days must be at least 1")
+    ev = det.signal_events
+    if ev.window_days < 1 or ev.min_articles < 1 or ev.min_outlets < 1:
+        raise ConfigError(
+            f"{path}: detection.signal_events window_days, min_articles and min_outlets "
+            "must be at least 1"
+        )
+    if det.tone_shift.method not in TONE_METHODS:
+        raise ConfigError(
+            f"{path}: detection.tone_shift.method must be one of {TONE_METHODS}, "
+            f"got {det.tone_shift.method!r}"
+        )
     if cfg.delivery.attempts < 1:
         raise ConfigError(f"{path}: delivery.attempts must be at least 1")
 

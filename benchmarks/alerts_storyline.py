@@ -30,10 +30,10 @@ DEFAULT_STORYLINE = Path(__file__).resolve().parents[1] / "demosite" / "corpus" 
 MATCHES = {
     "tone_down": {("tone_shift", "down"), ("surge", "gap")},
     "tone_up": {("tone_shift", "up"), ("surge", "progress")},
-    "breakdown": {("signal_event", "breakdown")},
-    "agreement": {("signal_event", "agreement")},
-    "strike_action": {("signal_event", "strike_action")},
-    "resumption": {("signal_event", "resumption")},
+    "breakdown": {("signal_event", "suspended")},
+    "agreement": {("signal_event", "tentative_agreement"), ("signal_event", "ratified")},
+    "strike_action": {("signal_event", "on_strike")},
+    "resumption": {("signal_event", "resumed")},
 }
 
 
@@ -141,7 +141,7 @@ def to_markdown(ev: Evaluation) -> str:
         f"Settings: tone_shift recent {t.recent_days}d vs baseline {t.baseline_days}d, "
         f"|z| >= {t.z_threshold}, |delta| >= {t.min_delta}, min {t.min_recent_sentences}/"
         f"{t.min_baseline_sentences} sentences, cooldown {t.cooldown_days}d; signal_events "
-        f"min {e.min_sentences} sentences, quiet {e.quiet_days}d; surge z >= {s.z_threshold}, "
+        f">= {e.min_articles} articles in {e.window_days}d; surge z >= {s.z_threshold}, "
         f"ratio >= {s.min_ratio}, min {s.min_recent}.",
         "",
         "| negotiation | shift date | kind | detected | lag (days) | alert |",

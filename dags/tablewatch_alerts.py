@@ -5,7 +5,8 @@ Scheduled on the asset `tablewatch://warehouse`, which the load tasks of `tablew
 `tablewatch_reprocess` publish with `{"db", "day"}` in the event's extra. So a daily load and a
 manual reprocess of past days both re-run the alert rules for exactly the days they loaded
 (`alerts_stage` is idempotent per day: an alert already stored is not stored or sent twice),
-then rebuild the HTML report of each warehouse touched.
+then write and send the morning brief of the latest day evaluated (after the alerts, once per
+channel), and rebuild the HTML report of each warehouse touched.
 
 Triggered by hand (no asset events) it uses the params `db` and `day` (empty day: the logical
 date, else today, UTC). The alerts task writes the `alerts` table, so it queues in pool
@@ -74,6 +75,22 @@ def tablewatch_alerts() -> None:
 
         return [small(alerts_stage(t["db"], t["day"])) | {"db": t["db"]} for t in targets]
 
+    @task(pool=WRITER_POOL)
+    def brief(alerted: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The morning brief of the latest day of each warehouse, after its alerts; stored and
+        sent once per channel (a rerun sends nothing twice, a failed channel is retried)."""
+        from tablewatch.pipeline import brief_stage
+
+        latest: dict[str, str] = {}
+        for summary in alerted:
+            latest[summary["db"]] = max(str(summary["day"]), latest.get(summary["db"], ""))
+        out = []
+        for db, day in sorted(latest.items()):
+            done = brief_stage(db, day, fmt="html")
+            done.pop("text", None)
+            out.append(small(done) | {"db": db})
+        return out
+
     @task
     def report(alerted: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """One report per warehouse, as of the latest day evaluated."""
@@ -84,7 +101,9 @@ def tablewatch_alerts() -> None:
             latest[summary["db"]] = max(summary["day"], latest.get(summary["db"], ""))
         return [small(report_stage(db, day)) for db, day in sorted(latest.items())]
 
-    report(alerts(plan()))
+    alerted = alerts(plan())
+    brief(alerted)
+    report(alerted)
 
 
 tablewatch_alerts()

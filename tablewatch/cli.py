@@ -279,6 +279,31 @@ def alerts(
 
 @app.command()
 @friendly_errors
+def brief(
+    db: DbOpt = DEFAULT_DB,
+    date: DateOpt = None,
+    negotiation: Annotated[str | None, typer.Option(help="Only this negotiation id.")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="md, html or json.")] = "md",
+    out: Annotated[Path | None, typer.Option("--out", help="File to write the brief to.")] = None,
+    send: Annotated[
+        bool, typer.Option("--send/--no-send", help="Deliver on the configured channels.")
+    ] = True,
+    config: Annotated[Path | None, typer.Option(help="Alerts config YAML.")] = None,
+    verbose: VerboseOpt = False,
+) -> None:
+    """The morning brief: per negotiation, what changed since the previous day."""
+    from tablewatch.pipeline import brief_stage
+
+    _setup_logging(verbose)
+    summary = brief_stage(
+        db, date, negotiation=negotiation, fmt=fmt, out=out, deliver=send, config=config
+    )
+    typer.echo(summary["text"].rstrip())
+    typer.echo(f"brief written to {summary['path']}", err=True)
+
+
+@app.command()
+@friendly_errors
 def report(
     out: Annotated[
         Path | None,

@@ -73,6 +73,10 @@ def run_demo(db: str | Path, fresh: bool = True, console: Console | None = None)
     )
     timings["alerts"] = time.perf_counter() - t
     t = time.perf_counter()
+    # the morning brief of the storyline's last day; never sent (an invented story)
+    brief = pipeline.brief_stage(db, days[-1], fmt="html", deliver=False)["path"] if days else None
+    timings["brief"] = time.perf_counter() - t
+    t = time.perf_counter()
     report = pipeline.report_stage(db, today)
     timings["report"] = time.perf_counter() - t
     total = time.perf_counter() - started
@@ -82,6 +86,7 @@ def run_demo(db: str | Path, fresh: bool = True, console: Console | None = None)
         "load": load,
         "alerts_raised": raised,
         "report": report["report"],
+        "brief": brief,
         "timings_s": {k: round(v, 2) for k, v in timings.items()},
         "total_s": round(total, 2),
     }
@@ -172,3 +177,5 @@ def print_summary(db: Path, summary: dict[str, Any], console: Console) -> None:
     )
     console.print(f"Warehouse: {db}")
     console.print(f"Report: {summary['report']}")
+    if summary.get("brief"):
+        console.print(f"Morning brief: {summary['brief']}")

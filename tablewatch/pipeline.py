@@ -18,7 +18,7 @@ from typing import Any
 from crawlers.sources import DEFAULT_SOURCES
 from kernel.days import parse_day
 from kernel.errors import TablewatchError
-from kernel.files import atomic_write, iter_jsonl
+from kernel.files import AtomicResult, atomic_write, iter_jsonl
 from kernel.paths import RunFolder, layout
 
 __all__ = [
@@ -26,6 +26,7 @@ __all__ = [
     "alerts_stage",
     "board_stage",
     "annotate_stage",
+    "brief_stage",
     "crawl_stage",
     "load_stage",
     "notify_failure",
@@ -247,6 +248,45 @@ def board_stage(
     from warehouse.board import issue_board
 
     return issue_board(layout(db).db, negotiation, as_of=as_of, window_days=window_days)
+
+
+def brief_stage(
+    db: str | Path,
+    day: str | dt.date | None = None,
+    negotiation: str | None = None,
+    fmt: str = "md",
+    out: str | Path | None = None,
+    deliver: bool = True,
+    config: str | Path | None = None,
+) -> dict[str, Any]:
+    """Build the morning brief of ``day`` (stored once), write it as md/html/json, deliver it once
+    per channel; a rerun for the same day writes the same file and sends nothing twice."""
+    from alerts.brief import FORMATS, render, run_brief
+
+    started = time.perf_counter()
+    if fmt not in FORMATS:
+        raise TablewatchError(f"unknown brief format {fmt!r}: use one of {', '.join(FORMATS)}")
+    day = parse_day(day)
+    result = run_brief(layout(db).db, day, negotiation, config_path=config, deliver=deliver)
+    text = render(result["brief"], fmt)
+    suffix = f"-{negotiation}" if negotiation else ""
+    path = Path(out) if out else layout(db).reports_dir / f"brief-{day}{suffix}.{fmt}"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    written = AtomicResult()
+    with atomic_write(path, result=written) as f:  # identical bytes leave the file untouched
+        f.write(text)
+    summary = {
+        "day": day,
+        "brief_id": result["brief_id"],
+        "path": str(path),
+        "nothing_new": result["brief"]["nothing_new"],
+        "new": result["new"],
+        "sent": result["sent"],
+        "failed": result["failed"],
+        "text": text,
+    }
+    log.info("brief %s: %s, sent %s", day, path, result["sent"] or "nothing")
+    return _timed(summary, started)
 
 
 def notify_failure(message: str) -> None:

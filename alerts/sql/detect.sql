@@ -75,7 +75,9 @@ rolled as (
         coalesce(sum(progress) over surge_recent, 0) as sr_progress,
         coalesce(sum(gap) over surge_base, 0) as sb_gap,
         coalesce(sum(progress) over surge_base, 0) as sb_progress,
-        coalesce(sum(sentences) over surge_base, 0) as sb_sentences
+        coalesce(sum(sentences) over surge_base, 0) as sb_sentences,
+        coalesce(sum(n) over prev_week, 0) as pw_n,
+        coalesce(sum(s1) over prev_week, 0) as pw_s1
     from dense
     window
         tone_recent as (
@@ -93,6 +95,39 @@ rolled as (
         surge_base as (
             partition by negotiation order by day
             rows between {surge_base_pre} preceding and {surge_recent_days} preceding
+        ),
+        prev_week as (
+            partition by negotiation order by day
+            rows between 7 preceding and 1 preceding
+        )
+),
+
+-- Monitor-style tone: the day's mean against the daily means of the days before it, confirmed
+-- against the previous covered day and the previous week.
+day_means as (
+    select
+        *,
+        case when n >= $m_min_day then s1 / n end as m_day
+    from rolled
+),
+
+monitor as (
+    select
+        *,
+        avg(m_day) over mon_base as mb_mean,
+        greatest(coalesce(stddev_samp(m_day) over mon_base, 0), $min_sd) as mb_sd,
+        count(m_day) over mon_base as mb_days,
+        last_value(m_day ignore nulls) over before_day as m_prev,
+        pw_s1 / nullif(pw_n, 0) as m_week
+    from day_means
+    window
+        mon_base as (
+            partition by negotiation order by day
+            rows between {mon_base_pre} preceding and 1 preceding
+        ),
+        before_day as (
+            partition by negotiation order by day
+            rows between unbounded preceding and 1 preceding
         )
 ),
 
@@ -108,7 +143,7 @@ series as materialized (
         greatest(coalesce(sqrt(greatest(
             (tb_s2 - tb_s1 * tb_s1 / nullif(tb_n, 0)) / nullif(tb_n - 1, 0), 0)), 0), $min_sd)
             as tb_sd
-    from rolled
+    from monitor
 ),
 
 -- Tone shift: recent vs baseline mean, Welch-style z with floored deviations.
@@ -120,37 +155,11 @@ tone as (
         (s.tr_mean - s.tb_mean)
             / sqrt(s.tr_sd * s.tr_sd / s.tr_n + s.tb_sd * s.tb_sd / s.tb_n) as z
     from series as s
-    where $t_enabled
+    where $t_enabled and $t_method = 'welch'
       and s.tr_n >= $t_min_recent
       and s.tb_n >= greatest($t_min_baseline, 1)
       and s.tr_articles >= $t_min_articles
       and s.tr_n > 0
-),
-
--- A signal counts as reported on a day with enough sentences in enough articles.
-reported as (
-    select
-        s.negotiation,
-        s.day,
-        s.breakdown >= $e_min_sentences and s.breakdown_articles >= $e_min_articles as breakdown,
-        s.agreement >= $e_min_sentences and s.agreement_articles >= $e_min_articles as agreement,
-        s.strike_action >= $e_min_sentences
-            and s.strike_action_articles >= $e_min_articles as strike_action,
-        s.scheduling >= $e_min_sentences and s.scheduling_articles >= $e_min_articles as scheduling
-    from series as s
-),
-
--- Resumption: scheduling reported after a breakdown, with no scheduling report in between.
-resumed as (
-    select
-        r.*,
-        max(case when r.breakdown then r.day end) over before_today as prev_breakdown,
-        max(case when r.scheduling then r.day end) over before_today as prev_scheduling
-    from reported as r
-    window before_today as (
-        partition by r.negotiation order by r.day
-        rows between unbounded preceding and 1 preceding
-    )
 ),
 
 surge as (
@@ -175,27 +184,17 @@ triggers as (
     from tone
     where abs(z) >= $t_z and abs(delta) >= $t_min_delta and sign(z) = sign(delta)
     union all
-    select r.negotiation, r.day, 'signal_event', e.signal, e.sentences, $e_quiet, 1, null
-    from reported as r
-    inner join series as s on s.negotiation = r.negotiation and s.day = r.day,
-        lateral (
-            select 'breakdown' as signal, r.breakdown as hit, s.breakdown as sentences
-            union all
-            select 'agreement', r.agreement, s.agreement
-            union all
-            select 'strike_action', r.strike_action, s.strike_action
-        ) as e
-    where $e_enabled and e.hit and list_contains($e_signals, e.signal)
-    union all
-    select r.negotiation, r.day, 'signal_event', 'resumption', s.scheduling, $e_quiet, 1,
-           r.prev_breakdown
-    from resumed as r
-    inner join series as s on s.negotiation = r.negotiation and s.day = r.day
-    where $e_enabled and $e_resumption
-      and r.scheduling
-      and r.prev_breakdown is not null
-      and r.day - r.prev_breakdown <= $e_resumption_window
-      and (r.prev_scheduling is null or r.prev_scheduling <= r.prev_breakdown)
+    select negotiation, day, 'tone_shift',
+           case when m_day < mb_mean then 'down' else 'up' end,
+           (m_day - mb_mean) / mb_sd, $t_cooldown, 1, null
+    from series
+    where $t_enabled and $t_method = 'monitor'
+      and m_day is not null
+      and mb_days >= 3
+      and abs(m_day - mb_mean) / mb_sd >= $m_z
+      and abs(m_day - mb_mean) >= $t_min_delta
+      and sign(m_day - m_prev) = sign(m_day - mb_mean) and abs(m_day - m_prev) >= $t_min_delta
+      and sign(m_day - m_week) = sign(m_day - mb_mean) and abs(m_day - m_week) >= $t_min_delta
     union all
     select negotiation, day, 'surge', signal,
            (recent - floor_expected) / sqrt(floor_expected), $s_cooldown, $s_recent, null

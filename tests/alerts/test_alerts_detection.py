@@ -125,30 +125,6 @@ def test_dry_run_writes_nothing(db: Path, alerts_config: Path):
     assert run_alerts(db, day(20), alerts_config, dry_run=True) == []
 
 
-def test_signal_events_first_report_and_resumption(db: Path, alerts_config: Path):
-    rows: list[dict] = []
-    for i in range(30):
-        add_day(rows, day(i), "sag_aftra_tv_2023", [0.0, 0.1], articles=2)
-    add_day(rows, day(10), "sag_aftra_tv_2023", [-0.7, -0.6], signal="breakdown", tag="b")
-    add_day(rows, day(11), "sag_aftra_tv_2023", [-0.7, -0.6], signal="breakdown", tag="b")
-    add_day(rows, day(12), "sag_aftra_tv_2023", [-0.5], signal="breakdown", articles=1, tag="b")
-    add_day(rows, day(20), "sag_aftra_tv_2023", [0.2, 0.1], signal="scheduling", tag="s")
-    add_day(rows, day(22), "sag_aftra_tv_2023", [0.2, 0.1], signal="scheduling", tag="s")
-    add_day(rows, day(25), "sag_aftra_tv_2023", [0.6], signal="agreement", articles=1, tag="a")
-    write_sentences(db, rows)
-    raised = [a for i in range(8, 30) for a in run_alerts(db, day(i), alerts_config)]
-    events = [(a.detected_on, a.direction) for a in raised if a.kind == "signal_event"]
-    # one sentence of agreement on day 25 is below min_sentences: no alert
-    assert events == [(day(10), "breakdown"), (day(20), "resumption")]
-    resumption = next(a for a in raised if a.direction == "resumption")
-    # day 12 had a single breakdown sentence (below min_sentences): the last reported day is 11
-    assert resumption.details["breakdown_day"] == day(11).isoformat()
-    assert all(e["signal"] == "scheduling" for e in resumption.evidence)
-    breakdown = next(a for a in raised if a.direction == "breakdown")
-    assert breakdown.details["sentences"] == 6 and breakdown.statistic == 6
-    assert {e["signal"] for e in breakdown.evidence} == {"breakdown"}
-
-
 def test_surge_of_gap_mentions(db: Path, alerts_config: Path):
     rows: list[dict] = []
     for i in range(30):
@@ -170,8 +146,14 @@ def test_config_errors_are_one_line(tmp_path: Path):
     bad.write_text("detection:\n  tone_shift:\n    z_treshold: 2\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="z_treshold"):
         load_alerts_config(bad)
-    bad.write_text("detection:\n  signal_events:\n    signals: [strike]\n", encoding="utf-8")
-    with pytest.raises(ConfigError, match="strike"):
+    bad.write_text("detection:\n  signal_events:\n    quiet_days: 14\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="quiet_days"):
+        load_alerts_config(bad)
+    bad.write_text("detection:\n  signal_events:\n    window_days: 0\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="window_days"):
+        load_alerts_config(bad)
+    bad.write_text("detection:\n  tone_shift:\n    method: vibes\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="method"):
         load_alerts_config(bad)
     bad.write_text("delivery:\n  attempts: many\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="attempts"):
@@ -188,3 +170,41 @@ def test_missing_warehouse_is_a_clear_error(tmp_path: Path):
 def test_shipped_config_is_valid():
     cfg = load_alerts_config()
     assert cfg.detection.tone_shift.cooldown_days >= 1 and cfg.delivery.attempts >= 1
+
+
+def test_tone_alert_says_which_party_moved_it(db: Path, alerts_config: Path):
+    rows: list[dict] = []
+    for i in range(25):
+        add_day(rows, day(i), "wga_2023", POSITIVE, articles=3, parties=["amptp"])
+        if i >= 17:  # the guild's statements turn sour; the studios' side stays as it was
+            add_day(rows, day(i), "wga_2023", NEGATIVE * 2, articles=2, tag="w", parties=["wga"])
+    write_sentences(db, rows)
+    [a] = [a for a in run_alerts(db, day(19), alerts_config) if a.kind == "tone_shift"]
+    drivers = a.details["drivers"]
+    assert drivers[0]["party"] == "wga" and drivers[0]["sentences"] == 3 * 2 * 6
+    assert drivers[0]["tone_score"] == -0.6 and "amptp" not in {d["party"] for d in drivers}
+    assert "moved most by wga" in format_alert(a)
+
+
+def test_monitor_method_day_against_its_baseline(db: Path, tmp_path: Path):
+    import yaml
+
+    from tests.support.alerts import TEST_CONFIG
+
+    cfg = yaml.safe_load(yaml.safe_dump(TEST_CONFIG))
+    cfg["detection"]["tone_shift"]["method"] = "monitor"
+    path = tmp_path / "monitor.yaml"
+    path.write_text(yaml.safe_dump(cfg), encoding="utf-8")
+    wobble = [[0.3, 0.2, 0.4], [0.2, 0.3, 0.1], [0.4, 0.3, 0.3]]
+    rows: list[dict] = []
+    for i in range(24):
+        tones = NEGATIVE if i == 20 else wobble[i % 3]
+        add_day(rows, day(i), "wga_2023", tones, articles=2)
+    write_sentences(db, rows)
+    raised = [a for i in range(15, 24) for a in run_alerts(db, day(i), path)]
+    tone = [a for a in raised if a.kind == "tone_shift"]
+    # the bad day alerts once; the day after, back to the usual tone, is no "up" shift
+    assert [(a.detected_on, a.direction) for a in tone] == [(day(20), "down")]
+    d = tone[0].details
+    assert d["method"] == "monitor" and d["day_mean"] == pytest.approx(-0.5)
+    assert d["baseline_days"] == 14 and d["previous_day_mean"] > 0

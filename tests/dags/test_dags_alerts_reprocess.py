@@ -80,10 +80,15 @@ def test_alerts_dag_evaluates_the_day_and_writes_the_report(daily_backfill: Back
     reports = ti.xcom_pull(task_ids="report")
     assert len(reports) == 1 and Path(reports[0]["report"]).exists()
     assert ti.xcom_pull(task_ids="plan") == [conf]
+    [brief] = ti.xcom_pull(task_ids="brief")
+    assert Path(brief["path"]).name == f"brief-{DAY2.isoformat()}.html" and brief["new"] is True
     alerts_after_first = table_counts(daily_backfill.db)["alerts"]
     again = run_dag(dag, logical_date=midnight(DAY2), run_conf=conf)
     assert str(again.state) == "success", task_states(again)
     assert table_counts(daily_backfill.db)["alerts"] == alerts_after_first
+    # the brief of the day was written once: the rerun reuses it
+    ti2 = next(t for t in again.get_task_instances() if t.task_id == "brief")
+    assert ti2.xcom_pull(task_ids="brief")[0]["new"] is False
 
 
 def test_alerts_dag_takes_its_days_from_the_triggering_asset_events():

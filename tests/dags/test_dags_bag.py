@@ -70,7 +70,7 @@ def test_daily_dag_wiring(dagbag):
 
 def test_alerts_dag_runs_on_the_warehouse_asset(dagbag):
     dag = dagbag.dags["tablewatch_alerts"]
-    assert set(dag.task_ids) == {"plan", "alerts", "report"}
+    assert set(dag.task_ids) == {"plan", "alerts", "brief", "report"}
     assert _upstream(dag, "report") == {"alerts"}
     assert type(dag.timetable).__name__ == "AssetTriggeredTimetable"
     assert [_uri(a) for a in dag.timetable.asset_condition.objects] == [WAREHOUSE_URI]

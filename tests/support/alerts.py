@@ -32,6 +32,7 @@ TEST_CONFIG: dict[str, Any] = {
         "history_days": 120,
         "evidence_sentences": 3,
         "tone_shift": {
+            "method": "welch",
             "recent_days": 3,
             "baseline_days": 14,
             "min_recent_sentences": 6,
@@ -43,11 +44,15 @@ TEST_CONFIG: dict[str, Any] = {
             "cooldown_days": 3,
         },
         "signal_events": {
-            "min_sentences": 2,
-            "min_articles": 1,
-            "quiet_days": 14,
-            "resumption": True,
-            "resumption_window_days": 30,
+            "window_days": 3,
+            "min_articles": 2,
+            "min_outlets": 2,
+            "single_article": {
+                "enabled": True,
+                "min_confidence": 0.9,
+                "min_sentences": 2,
+                "require_party_statement": True,
+            },
         },
         "surge": {
             "recent_days": 3,
@@ -83,8 +88,13 @@ def add_day(
     signal: str = "none",
     source: str = "testwire",
     tag: str = "",
+    text: str = "",
+    **extra: Any,
 ) -> None:
-    """``articles`` articles published on ``when``, each with one sentence per tone value."""
+    """``articles`` articles published on ``when``, each with one sentence per tone value.
+
+    ``text`` is put in every sentence (lexical cues such as "ratified"); ``extra`` columns
+    (body_hash, speaker, signal_confidence, parties, issues) are copied to every row."""
     for a in range(articles):
         url = f"http://news.test/{negotiation}/{when.isoformat()}/{tag}{a}"
         for i, tone in enumerate(tones):
@@ -96,21 +106,30 @@ def add_day(
                     "signal": signal,
                     "tone_score": tone,
                     "source": source,
-                    "sentence": f"{negotiation} {signal} report {tag}{a}.{i} on {when} (tone {tone:+.2f}).",
+                    "sentence": f"{negotiation} {signal} report {tag}{a}.{i} on {when} "
+                    f"(tone {tone:+.2f}). {text}".strip(),
+                    **extra,
                 }
             )
 
 
 def write_sentences(db_path: Path, rows: list[dict[str, Any]]) -> None:
-    """Insert articles and sentences set-based, as a load would leave them (URLs must be new)."""
+    """Insert articles and sentences set-based, as a load would leave them (URLs must be new).
+
+    Rows may carry ``body_hash`` (syndicated copies share one), ``speaker`` and
+    ``signal_confidence``; the last two add the NLP's optional sentence columns to the table."""
     df = pd.DataFrame(rows)
+    for col in ("body_hash", "speaker", "signal_confidence"):
+        if col not in df:
+            df[col] = None
+    for col in ("parties", "issues"):
+        if col not in df:
+            df[col] = [[] for _ in range(len(df))]
+        df[col] = [list(p) if isinstance(p, list | tuple) else [] for p in df[col]]
     df["article_id"] = [hashlib.sha256(u.encode()).hexdigest()[:16] for u in df["url"]]
     df["sent_index"] = df.groupby("article_id").cumcount()
     df["published"] = df["published"].map(lambda d: d.isoformat())
     df["tone"] = [1 if t > 0.1 else -1 if t < -0.1 else 0 for t in df["tone_score"]]
-    df["issues"] = [
-        list(v) if isinstance(v, list | tuple) else [] for v in df.get("issues", [None] * len(df))
-    ]
     with connect_write(db_path) as con:
         con.register("rows_df", df)
         con.execute(
@@ -118,19 +137,33 @@ def write_sentences(db_path: Path, rows: list[dict[str, Any]]) -> None:
             insert into articles by name
             select distinct article_id, url, url as canonical_url, source, 'relevant' as status,
                    'Title ' || url as title, cast(published as date) as published,
-                   cast(published as date) as crawl_day
+                   cast(published as date) as crawl_day, cast(body_hash as varchar) as body_hash
             from rows_df
             """
         )
+        optional = df[["speaker", "signal_confidence"]].notna().any()
+        if optional.any():
+            con.execute("alter table sentences add column if not exists speaker varchar")
+            con.execute("alter table sentences add column if not exists signal_confidence double")
         con.execute(
             """
             insert into sentences (article_id, sent_index, nlp_version, sentence, start_char,
                                    end_char, negotiation, signal, tone, tone_score, issues, parties)
             select article_id, sent_index, 'test-1', sentence, 0, length(sentence), negotiation,
-                   signal, tone, tone_score, cast(issues as varchar[]), []::varchar[]
+                   signal, tone, tone_score, cast(issues as varchar[]),
+                   cast(parties as varchar[])
             from rows_df
             """
         )
+        if optional.any():
+            con.execute(
+                """
+                update sentences as s
+                set speaker = r.speaker, signal_confidence = r.signal_confidence
+                from rows_df as r
+                where r.article_id = s.article_id and r.sent_index = s.sent_index
+                """
+            )
         con.unregister("rows_df")
 
 
