@@ -146,6 +146,12 @@ def build_brief(
     issues: dict[str, list[dict]] = {}
     for r in _rows(con, _ISSUES_SQL, params):
         issues.setdefault(r["negotiation"], []).append(r)
+    milestones: dict[str, list[dict]] = {}
+    for r in _rows(con, _MILESTONES_SQL, {"day": day, "neg": negotiation, "days": UPCOMING_DAYS}):
+        milestones.setdefault(r["negotiation"], []).append(r)
+    statuses: dict[str, list[dict]] = {}
+    for r in _rows(con, _STATUS_SQL, {"day": day, "neg": negotiation}):
+        statuses.setdefault(r["negotiation"], []).append(r)
     det = cfg.detection
     start = day - dt.timedelta(days=det.history_days)
     events = corroborated_events(con, day, start, det, _party_keys())
@@ -184,7 +190,8 @@ def build_brief(
             "events": _events(sents, neg, corroborated_today, det.signal_events.cues),
             "tone": _tone(tone.get(neg)),
             "issues": _issues(issues.get(neg, [])),
-            "upcoming": _upcoming(watched.get(neg), day),
+            "issue_status": _status_changes(statuses.get(neg, [])),
+            "upcoming": _upcoming(milestones.get(neg, []), day),
         }
         out.append(entry)
     return {
@@ -302,15 +309,52 @@ def _issues(rows: list[dict]) -> list[dict]:
     return sorted(out, key=lambda x: -abs(x["delta"]))
 
 
-def _upcoming(neg: Any, day: dt.date) -> list[dict]:
-    """Dates from the watchlist in the next UPCOMING_DAYS days (start and end of the window)."""
-    if neg is None:
-        return []
+_MILESTONES_SQL = """
+select negotiation, date, kind, arg_min(label, source = 'coverage') as label,
+    bool_or(source = 'watchlist') as in_watchlist
+from v_milestones
+where date >= $day and date <= $day + to_days($days)
+    and ($neg is null or negotiation = $neg)
+    and (source = 'watchlist' or published <= $day)
+group by negotiation, date, kind
+order by negotiation, date, kind
+"""
+
+
+def _upcoming(milestones: list[dict], day: dt.date) -> list[dict]:
+    """The negotiation's milestones of the next UPCOMING_DAYS days, as "N days to ..." (the
+    watchlist's and those stated in coverage published by ``day``)."""
     out = []
-    for when, what in ((neg.start, "watch window opens"), (neg.end, "watch window closes")):
-        if day < when <= day + dt.timedelta(days=UPCOMING_DAYS):
-            out.append({"date": when.isoformat(), "what": what})
+    for m in milestones:
+        days = (m["date"] - day).days
+        left = "today" if days == 0 else f"{days} day{'s' if days != 1 else ''} to"
+        what = f"{left} {m['kind'].replace('_', ' ')}: {m['label']}"
+        out.append({"date": m["date"].isoformat(), "kind": m["kind"], "days": days, "what": what})
     return out
+
+
+_STATUS_SQL = """
+select t.negotiation, t.issue, y.status as before, t.status as after, t.evidence
+from issue_status_as_of($day) as t
+join issue_status_as_of($day - 1) as y using (negotiation, issue)
+where t.status <> y.status and ($neg is null or t.negotiation = $neg)
+order by t.negotiation, t.issue
+"""
+
+
+def _status_changes(rows: list[dict]) -> list[dict]:
+    """Issues whose board status changed since the day before (warehouse issue_status_as_of);
+    a move to ``agreed`` or from ``narrowing`` to ``apart`` is flagged as a turn."""
+    return [
+        {
+            "issue": r["issue"],
+            "before": r["before"],
+            "after": r["after"],
+            "turn": r["after"] == "agreed" or (r["before"], r["after"]) == ("narrowing", "apart"),
+            "evidence": r["evidence"],
+        }
+        for r in rows
+    ]
 
 
 # ---------------------------------------------------------------- rendering
@@ -367,8 +411,13 @@ def to_markdown(brief: dict[str, Any]) -> str:
             lines.append(f"- {e['label'].capitalize()} today: {_n(e['articles'], 'article')}{mark}")
             for x in e["evidence"]:
                 lines.append(f'  - "{x["sentence"]}" [{x["source"]}]({x["url"]})')
+        for c in n.get("issue_status", []):
+            turn = " **(a turn)**" if c["turn"] else ""
+            lines.append(f"- Issue {c['issue']}: {c['before']} -> {c['after']}{turn}")
+            if c["evidence"]:
+                lines.append(f'  - "{c["evidence"]}"')
         for u in n["upcoming"]:
-            lines.append(f"- Coming up: {u['date']} {u['what']}")
+            lines.append(f"- Coming up: {u['date']}, {u['what']}")
         lines.append("")
     return "\n".join(lines)
 
@@ -414,8 +463,18 @@ def to_html(brief: dict[str, Any]) -> str:
                     for i in n["issues"]
                 )
                 items.append(f"<li>Issues that moved: {moved}</li>")
+            for c in n.get("issue_status", []):
+                turn = " <b>(a turn)</b>" if c["turn"] else ""
+                quote = (
+                    f"<blockquote>&ldquo;{e(c['evidence'])}&rdquo;</blockquote>"
+                    if c["evidence"]
+                    else ""
+                )
+                items.append(
+                    f"<li>Issue {e(c['issue'])}: {e(c['before'])} &rarr; {e(c['after'])}{turn}{quote}</li>"
+                )
             for u in n["upcoming"]:
-                items.append(f"<li>Coming up: {e(u['date'])} {e(u['what'])}</li>")
+                items.append(f"<li>Coming up: {e(u['date'])}, {e(u['what'])}</li>")
             events = []
             for ev in n["events"]:
                 weak = (
@@ -595,12 +654,13 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
-def _send(channel: Any, brief: dict[str, Any], text: str) -> None:
-    """The Slack-compatible payload on a webhook, the Markdown text by e-mail."""
-    post = getattr(channel, "_post", None)
-    if channel.name == "webhook" and callable(post):
+def _send(channel: Any, brief: dict[str, Any], text: str, key: str) -> None:
+    """The Slack-compatible payload on a webhook (keyed by the brief's id, on which a receiver
+    dedupes a resend), the Markdown text by e-mail."""
+    send_json = getattr(channel, "send_json", None)
+    if callable(send_json):
         payload = json.loads(redact(json.dumps(slack_payload(brief), ensure_ascii=False)))
-        post(payload)
+        send_json(payload, key=key)
     else:
         channel.send_text(redact(text))
 
@@ -646,11 +706,13 @@ def run_brief(
     channels = [c for c in channels_from_env(cfg.delivery) if c.name not in sent] if deliver else []
     outcomes = []
     for ch in channels:
-        ok, attempts, error = with_retries(lambda c=ch: _send(c, brief, text), cfg.delivery)
+        status, attempts, error = with_retries(
+            lambda c=ch: _send(c, brief, text, bid), cfg.delivery
+        )
         outcomes.append(
             {
                 "channel": ch.name,
-                "status": "sent" if ok else "failed",
+                "status": status,
                 "attempts": attempts,
                 "error": error,
                 "at": utcnow(),
@@ -659,7 +721,7 @@ def run_brief(
     if outcomes:
         with connect_write(db_path) as con:
             _record(con, bid, outcomes)
-    failed = [o["channel"] for o in outcomes if o["status"] == "failed"]
+    failed = [o["channel"] for o in outcomes if o["status"] != "sent"]
     if failed:
         log.warning("brief %s: %s failed; retried on the next run", day, ", ".join(failed))
     return {

@@ -126,6 +126,10 @@ class WebhookChannel:
     def send_alert(self, alert: Alert) -> None:
         self._post(slack_payload(alert), key=alert.alert_id)
 
+    def send_json(self, payload: dict[str, Any], key: str | None = None) -> None:
+        """Any JSON body (the brief's Slack blocks), with the same deadline and outcomes."""
+        self._post(payload, key=key)
+
     def send_text(self, message: str) -> None:
         self._post(plain_payload(message))
 

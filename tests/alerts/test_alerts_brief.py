@@ -166,3 +166,43 @@ def test_cli_brief_json_and_bad_format(db: Path, alerts_config: Path, tmp_path: 
     assert doc["negotiations"][0]["state"] == "suspended"
     bad = tw(*args, "--format", "pdf", "--no-send", check=False)
     assert bad.returncode != 0 and "unknown brief format" in (bad.stderr + bad.stdout)
+
+
+def test_brief_counts_down_to_milestones_and_lists_issue_turns(
+    db: Path, alerts_config: Path, tmp_path: Path
+):
+    """Issue 16: "N days to contract expiry" within 30 days, and the issues whose board status
+    changed since the day before (a move to apart after narrowing is a turn)."""
+    from warehouse.db import connect_write
+
+    rows: list[dict] = []
+    for i in range(10):
+        add_day(rows, day(i), NEG, [0.2], articles=1, tag=f"p{i}", signal="progress", issues=["ai"])
+    add_day(rows, day(12), NEG, [-0.5] * 4, articles=3, tag="g", signal="gap", issues=["ai"])
+    write_sentences(db, rows)
+    with connect_write(db) as con:
+        con.execute(
+            "insert into watchlist_milestones values (?, ?, 'contract_expiry', 'contract expires'),"
+            " (?, ?, 'strike_vote', 'too far ahead')",
+            [NEG, day(12 + 18), NEG, day(12 + 45)],
+        )
+    doc = json.loads(
+        brief_stage(db, day(12), fmt="json", out=tmp_path / "b.json", config=alerts_config)["text"]
+    )
+    (entry,) = doc["negotiations"]
+    assert [u["what"] for u in entry["upcoming"]] == [
+        "18 days to contract expiry: contract expires"
+    ]
+    assert entry["issue_status"] == [
+        {
+            "issue": "ai",
+            "before": "narrowing",
+            "after": "apart",
+            "turn": True,
+            "evidence": entry["issue_status"][0]["evidence"],
+        }
+    ]
+    assert entry["issue_status"][0]["evidence"].startswith(NEG)
+    md = brief_stage(db, day(12), fmt="md", out=tmp_path / "b.md", config=alerts_config)["text"]
+    assert "Issue ai: narrowing -> apart **(a turn)**" in md
+    assert "18 days to contract expiry" in md

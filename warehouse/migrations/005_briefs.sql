@@ -21,7 +21,7 @@ create table if not exists briefs (
 create table if not exists brief_deliveries (
     brief_id varchar not null,         -- briefs.brief_id
     channel varchar not null,          -- 'webhook' | 'email'
-    status varchar not null,           -- 'sent' | 'failed'
+    status varchar not null,           -- 'sent' | 'failed' | 'unknown' (sent, no answer in time: resent next run with the brief_id as Idempotency-Key)
     attempts integer not null,         -- attempts over all runs
     last_error varchar,                -- message of the last failure, null once sent
     last_attempt_at timestamp,         -- UTC
