@@ -93,7 +93,7 @@ def test_configured_subsets_come_from_the_vocabulary() -> None:
     from nlp.components.parties import UNIONS
     from report import build, charts
 
-    assert set(alert_settings.EVENT_SIGNALS) <= set(labels.SIGNALS)
+    assert set(labels.EVENT_SIGNALS) <= set(labels.SIGNALS)
     assert set(alert_settings.SURGE_SIGNALS) <= set(labels.SIGNALS)
     assert set(build.CHARTED_SIGNALS) == set(labels.SIGNALS) - {"none"}
     assert set(labels.EVENT_SIGNALS) <= set(build.CHARTED_SIGNALS)

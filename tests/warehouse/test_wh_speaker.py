@@ -137,7 +137,7 @@ def test_guide_speaker_examples_run_and_print_what_the_guide_shows(
     load_run(db_path, run_dir, nlp_version="v1")
     text = GUIDE.read_text(encoding="utf-8")
     section = text[text.index(SECTION) :]
-    section = section[: section.index("\n## ")]
+    section = section[: re.search(r"\n##+ ", section[1:]).start() + 1]
     queries = re.findall(r"```sql\n(.*?)\n```", section, re.S)
     shown = re.findall(r"```text\n(.*?)\n```", section, re.S)
     assert len(queries) == 3 and len(shown) == 1

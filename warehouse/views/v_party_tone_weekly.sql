@@ -16,3 +16,4 @@ from stg_negotiation_sentences as s
 where s.speaker is not null
 group by s.negotiation, s.week, s.speaker
 order by s.negotiation, s.week, s.speaker;
+comment on view v_party_tone_weekly is 'Tone of what each side says (party = speaker) per negotiation and week: sentences, mean_tone, mean_tone_score, progress, gap.';
