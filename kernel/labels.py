@@ -4,7 +4,7 @@ The annotation guidelines (``../shared/annotation-guidelines.md``, "Fields of a 
 and the annotate output contract (``annotate-output.schema.json``) fix these strings, and the
 warehouse, the alerts and every analyst query rely on exactly them. So the NLP components, the
 warehouse's load checks, the watchlist check and the benchmarks all import them from here instead
-of keeping their own lists, and ``tests/core/test_labels.py`` fails when this copy drifts from the
+of keeping their own lists, and ``tests/kernel/test_labels.py`` fails when this copy drifts from the
 contracts. Each tuple keeps the guidelines' order (reports and confusion tables follow it).
 ``EVENT_SIGNALS`` is the one subset every stage agrees on: the signals that change the state of a
 table (the alerts raise them, the report marks them); other subsets are configuration, kept where

@@ -3,7 +3,7 @@
 The writer builds these objects and the reader parses them back with ``from_json``, which accepts
 exactly the documented keys (a missing or unknown key is an error naming the file, not a silent
 ``None``), so the file cannot drift away from its readers. ``docs/interfaces.md`` documents these
-classes; ``tests/core/test_records.py`` holds the page and the code together.
+classes; ``tests/kernel/test_records.py`` holds the page and the code together.
 
 ``articles.jsonl`` (one ``ARTICLE_FIELDS`` object per handled page) and ``sentences.jsonl`` (the
 annotate contract, ``SENTENCE_FIELDS`` plus the optional ``SENTENCE_OPTIONAL_FIELDS``) are lists

@@ -1,4 +1,4 @@
--- Alerts raised by warehouse.alerts, and the delivery state of each alert per channel.
+-- Alerts raised by the alerts package, and the delivery state of each alert per channel.
 -- Times are UTC (TIMESTAMP without time zone, always written as UTC); days are DATEs.
 
 -- One row per alert episode. alert_id = sha256("negotiation|kind|direction|episode_start")[:16],
