@@ -227,11 +227,14 @@ cmd_start() {
     mkdir -p "$RUN" "$LOGS" "$AIRFLOW_HOME"
     start_postgres
     start_redis
-    if [ ! -f "$HOME_DIR/migrated" ] || ! alive "$(pid_of scheduler)"; then
+    # Migrate once per Airflow version (the stamp names it): a restart skips the slow CLI calls.
+    local version
+    version="$("$VENV_BIN/python" -c 'import importlib.metadata as m; print(m.version("apache-airflow-core"))')"
+    if [ "$(cat "$HOME_DIR/migrated" 2>/dev/null)" != "$version" ]; then
         say "airflow db migrate"
         "$AIRFLOW" db migrate >>"$LOGS/migrate.log" 2>&1
         "$AIRFLOW" pools set tablewatch_duckdb_writer 1 "single DuckDB writer" >>"$LOGS/migrate.log" 2>&1
-        touch "$HOME_DIR/migrated"
+        echo "$version" >"$HOME_DIR/migrated"
     fi
     spawn scheduler "$AIRFLOW" scheduler
     spawn dag-processor "$AIRFLOW" dag-processor
@@ -305,8 +308,8 @@ leftover_pids() {
     for p in /proc/[0-9]*; do
         p=${p#/proc/}
         [ "$p" = $$ ] && continue
-        if tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null | grep -qx "AIRFLOW_HOME=$HOME_DIR/airflow" ||
-            tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | grep -qF "$HOME_DIR/"; then
+        if { tr '\0' '\n' <"/proc/$p/environ"; } 2>/dev/null | grep -qx "AIRFLOW_HOME=$HOME_DIR/airflow" ||
+            { tr '\0' ' ' <"/proc/$p/cmdline"; } 2>/dev/null | grep -qF "$HOME_DIR/"; then
             out+=("$p")
         fi
     done
