@@ -95,24 +95,37 @@ class Deployment:
         return [f"worker{i}" for i in range(1, self.workers + 1)]
 
     def worker_of(self, pid: int) -> str | None:
-        """The worker whose process group (its session, started by the script) holds ``pid``."""
+        """The worker whose Celery main process (started by the script) is an ancestor of ``pid``.
+
+        Airflow's task supervisor may put the task in a process group of its own, so ancestry,
+        not the process group, decides.
+        """
+        mains = {self.pid(name): name for name in self.worker_names()}
         try:
-            pgid = os.getpgid(pid)
-        except ProcessLookupError:
+            proc: psutil.Process | None = psutil.Process(pid)
+            while proc is not None:
+                if proc.pid in mains:
+                    return mains[proc.pid]
+                proc = proc.parent()
+        except psutil.NoSuchProcess:
             return None
-        for name in self.worker_names():
-            if self.pid(name) == pgid:
-                return name
         return None
 
     def kill_worker(self, name: str) -> list[int]:
-        """SIGKILL the whole worker: its Celery main process, pool child, task and crawl child."""
-        pgid = self.pid(name)
-        assert pgid is not None, name
-        victims = [p.pid for p in psutil.process_iter() if _pgid(p.pid) == pgid]
-        os.killpg(pgid, signal.SIGKILL)
-        psutil.wait_procs([psutil.Process(p) for p in victims if psutil.pid_exists(p)], timeout=10)
-        return victims
+        """SIGKILL the whole worker at once: Celery's main process, its pool child, the task
+        supervisor, the task and the Scrapy child (as if the machine went away)."""
+        main = self.pid(name)
+        assert main is not None, name
+        root = psutil.Process(main)
+        procs = [root, *root.children(recursive=True)]
+        procs += [p for p in psutil.process_iter() if _pgid(p.pid) == main and p not in procs]
+        for proc in procs:
+            try:
+                proc.send_signal(signal.SIGKILL)
+            except psutil.NoSuchProcess:
+                pass
+        psutil.wait_procs(procs, timeout=10)
+        return [p.pid for p in procs]
 
     # -- the metadata DB and the REST API -----------------------------------------------------
 
@@ -140,7 +153,8 @@ class Deployment:
             headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
         )
         with urllib.request.urlopen(req, timeout=120) as resp:
-            return json.load(resp)
+            body = resp.read()
+        return json.loads(body) if body else None
 
     def wait_for_dags(self, dag_ids: list[str], timeout: float = 300) -> None:
         deadline = time.monotonic() + timeout
@@ -155,7 +169,12 @@ class Deployment:
         self.api("PATCH", f"/api/v2/dags/{dag_id}", {"is_paused": paused})
 
     def trigger(self, dag_id: str, run_id: str, day: dt.date, conf: dict[str, Any]) -> None:
+        """A run for ``day``; an earlier run of that logical date (unique per DAG) is deleted."""
         logical = dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC).isoformat()
+        for (old,) in self.sql(
+            "select run_id from dag_run where dag_id = %s and logical_date = %s", dag_id, logical
+        ):
+            self.api("DELETE", f"/api/v2/dags/{dag_id}/dagRuns/{old}")
         self.api(
             "POST",
             f"/api/v2/dags/{dag_id}/dagRuns",
