@@ -29,6 +29,7 @@ AIRFLOW="$VENV_BIN/airflow"
 RUN="$HOME_DIR/run"
 LOGS="$HOME_DIR/logs"
 PG_DATA="$HOME_DIR/pg"
+PG_RUN="$HOME_DIR/pgrun" # socket and server log, owned by the PostgreSQL user
 REDIS_DIR="$HOME_DIR/redis"
 PG_USER=postgres
 WAIT_S="${TW_CELERY_WAIT_S:-300}"
@@ -66,6 +67,18 @@ ensure_packages() {
 # As root, PostgreSQL runs as the `postgres` system user (postgres and initdb refuse root).
 as_pg() {
     if [ "$(id -u)" = 0 ]; then runuser -u "$PG_USER" -- "$@"; else "$@"; fi
+}
+
+# As root, PostgreSQL runs as `postgres`, which must reach its folders: a deployment folder under a
+# private directory (e.g. /root/...) keeps its PostgreSQL data under /var/tmp instead.
+pg_place() {
+    if [ "$(id -u)" = 0 ] && id "$PG_USER" >/dev/null 2>&1 &&
+        ! runuser -u "$PG_USER" -- test -x "$HOME_DIR"; then
+        local base
+        base="/var/tmp/tablewatch-celery-$(printf %s "$HOME_DIR" | cksum | cut -d' ' -f1)"
+        PG_DATA="$base/pg"
+        PG_RUN="$base/pgrun"
+    fi
 }
 
 # -- ports, secrets, environment -------------------------------------------------------------
@@ -161,8 +174,8 @@ all_airflow_pidfiles() {
 start_postgres() {
     local bin
     bin="$(pg_bindir)"
-    mkdir -p "$PG_DATA" "$RUN" "$LOGS"
-    if [ "$(id -u)" = 0 ]; then chown "$PG_USER" "$PG_DATA" "$RUN" "$LOGS"; fi
+    mkdir -p "$PG_DATA" "$PG_RUN" "$LOGS"
+    if [ "$(id -u)" = 0 ]; then chown "$PG_USER" "$PG_DATA" "$PG_RUN"; fi
     chmod 700 "$PG_DATA"
     if [ ! -f "$PG_DATA/PG_VERSION" ]; then
         say "initdb $PG_DATA"
@@ -172,8 +185,8 @@ start_postgres() {
         say "postgresql already running"
     else
         # pg_ctl removes a stale postmaster.pid itself (it checks whether that process lives).
-        as_pg "$bin/pg_ctl" -D "$PG_DATA" -l "$LOGS/postgres.log" -w -t 60 \
-            -o "-p $PG_PORT -k $RUN -c listen_addresses=127.0.0.1" start >/dev/null
+        as_pg "$bin/pg_ctl" -D "$PG_DATA" -l "$PG_RUN/postgres.log" -w -t 60 \
+            -o "-p $PG_PORT -k $PG_RUN -c listen_addresses=127.0.0.1" start >/dev/null
         say "postgresql started on 127.0.0.1:$PG_PORT"
     fi
     if ! "$bin/psql" -h 127.0.0.1 -p "$PG_PORT" -U "$PG_USER" -d postgres -tAc \
@@ -223,6 +236,7 @@ sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:$API_PORT/api/v2/monitor/
 
 cmd_start() {
     ensure_packages
+    pg_place
     load_env
     mkdir -p "$RUN" "$LOGS" "$AIRFLOW_HOME"
     start_postgres
@@ -272,6 +286,7 @@ stop_group() {
 
 cmd_stop() {
     load_env
+    pg_place
     local name left=0
     # Workers first (they finish nothing new), then the API server, DAG processor, scheduler.
     for name in $(all_airflow_pidfiles | sort -r); do
@@ -318,6 +333,7 @@ leftover_pids() {
 
 cmd_status() {
     load_env
+    pg_place
     local ok=0 name pid
     pid="$(pid_of redis)"
     if alive "$pid"; then echo "redis         running  pid $pid  127.0.0.1:$REDIS_PORT"; else echo "redis         stopped"; ok=1; fi
