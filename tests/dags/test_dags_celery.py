@@ -150,6 +150,22 @@ def _conf(sources: Path, root: Path) -> dict[str, str]:
     return {"db": str(root / "wh" / "tw.duckdb"), "sources": str(sources)}
 
 
+def _crawl_child_runs(pid: int) -> bool:
+    """Whether the task process ``pid`` has started its Scrapy child (``crawlers.run``)."""
+    try:
+        children = psutil.Process(pid).children(recursive=True)
+        return any("crawlers.run" in " ".join(c.cmdline()) for c in children)
+    except psutil.Error:  # the process ended meanwhile
+        return False
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
 def _report(name: str, text: str) -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     (ARTIFACTS / f"{name}.md").write_text(text + "\n", encoding="utf-8")
@@ -185,14 +201,11 @@ def test_worker_killed_mid_crawl_loses_and_duplicates_nothing(
         assert time.monotonic() < deadline, "crawl never started"
         celery_deployment.sample(DAG_ID, run_id)
         for task_id, _try, pid in celery_deployment.running(DAG_ID, run_id):
-            if task_id != "crawl" or not psutil.pid_exists(pid):
-                continue
-            children = psutil.Process(pid).children(recursive=True)
-            if any("crawlers.run" in " ".join(c.cmdline()) for c in children):
+            if task_id == "crawl" and _crawl_child_runs(pid):
                 victim = celery_deployment.worker_of(pid)
         time.sleep(0.2)
     killed = celery_deployment.kill_worker(victim)
-    assert not any(psutil.pid_exists(p) and psutil.Process(p).status() != "zombie" for p in killed)
+    assert not [p for p in killed if _alive(p)]
 
     state = celery_deployment.wait(DAG_ID, run_id, timeout=RUN_TIMEOUT_S)
     tasks = celery_deployment.tasks(DAG_ID, run_id)
