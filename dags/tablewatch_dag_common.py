@@ -28,7 +28,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from airflow.sdk import Asset, Param
+from airflow.sdk import Asset, Param, conf
 
 log = logging.getLogger(__name__)
 
@@ -43,12 +43,22 @@ SOURCES_VARIABLE, SOURCES_ENV = "tablewatch_sources", "TABLEWATCH_SOURCES"
 FAILURE_LOG_SUFFIX = ".failures.jsonl"
 
 
+def retry_delay() -> dt.timedelta:
+    """Airflow's ``[core] default_task_retry_delay`` (300 s, so 5 minutes, unless configured).
+
+    Read from the Airflow config rather than fixed here so that a deployment, or the Celery test
+    that kills a worker mid-crawl, can shorten it openly (``AIRFLOW__CORE__DEFAULT_TASK_RETRY_DELAY``)
+    without editing the DAGs; reading the config file costs no metadata DB query at parse time.
+    """
+    return dt.timedelta(seconds=conf.getint("core", "default_task_retry_delay", fallback=300))
+
+
 def default_args(**overrides: Any) -> dict[str, Any]:
     """Retries absorb flaky sites and a briefly locked DB; the timeout stops a hung crawl."""
     args: dict[str, Any] = {
         "owner": "tablewatch",
         "retries": 2,
-        "retry_delay": dt.timedelta(minutes=5),
+        "retry_delay": retry_delay(),
         "retry_exponential_backoff": True,
         "execution_timeout": dt.timedelta(hours=1),
         "on_failure_callback": record_failure,
