@@ -120,12 +120,25 @@ def _view_order(views_dir: Path) -> list[tuple[str, str]]:
     return ordered
 
 
+def _table_rows(con: duckdb.DuckDBPyConnection, table: str, columns: str) -> list[tuple] | None:
+    """A reference table's rows, sorted, or None when it does not exist yet."""
+    exists = con.execute(
+        "select count(*) from duckdb_tables() where table_name = ? and schema_name = 'main'",
+        [table],
+    ).fetchone()[0]
+    if not exists:
+        return None
+    return sorted(con.execute(f"select {columns} from {table}").fetchall())
+
+
 def refresh_reference_tables(con: duckdb.DuckDBPyConnection) -> None:
-    """Tables the views read that come from configuration, rebuilt on every write-open.
+    """Tables the views read that come from configuration, rebuilt when the configuration changed.
 
     ``label_vocabulary``: every label of kernel.labels, so views can list what has no rows (an
     issue never mentioned) without a copy of the vocabulary in SQL. ``milestone_cues``: the cues
     of ``milestones.yaml`` that make a dated sentence a milestone (view ``sentence_milestones``).
+    Each write-open compares them with the configuration (a few hundred rows) and rewrites a table
+    only when they differ, so a daily load does not rewrite unchanged tables into every snapshot.
     """
     rows = [
         (name, str(label), position)
@@ -140,29 +153,32 @@ def refresh_reference_tables(con: duckdb.DuckDBPyConnection) -> None:
         )
         for position, label in enumerate(values)
     ]
-    con.execute(
-        "create or replace table label_vocabulary"
-        " (field varchar not null, label varchar not null, position integer not null)"
-    )
-    fields, values, positions = (list(col) for col in zip(*rows, strict=True))
-    con.execute(
-        "insert into label_vocabulary"
-        " select unnest(cast(? as varchar[])), unnest(cast(? as varchar[])),"
-        " unnest(cast(? as integer[]))",
-        [fields, values, positions],
-    )
+    if _table_rows(con, "label_vocabulary", "field, label, position") != sorted(rows):
+        con.execute(
+            "create or replace table label_vocabulary"
+            " (field varchar not null, label varchar not null, position integer not null)"
+        )
+        fields, values, positions = (list(col) for col in zip(*rows, strict=True))
+        con.execute(
+            "insert into label_vocabulary"
+            " select unnest(cast(? as varchar[])), unnest(cast(? as varchar[])),"
+            " unnest(cast(? as integer[]))",
+            [fields, values, positions],
+        )
     cues = milestone_cues()
-    con.execute(
-        "create or replace table milestone_cues as select unnest(cast(? as varchar[])) as kind,"
-        " unnest(cast(? as varchar[])) as pattern, unnest(cast(? as integer[])) as position,"
-        " cast(? as integer) as max_distance",
-        [
-            [c["kind"] for c in cues["cues"]],
-            [c["pattern"] for c in cues["cues"]],
-            list(range(len(cues["cues"]))),
-            cues["max_distance"],
-        ],
-    )
+    wanted = [
+        (c["kind"], c["pattern"], i, cues["max_distance"]) for i, c in enumerate(cues["cues"])
+    ]
+    if _table_rows(con, "milestone_cues", "kind, pattern, position, max_distance") != sorted(
+        wanted
+    ):
+        kinds, patterns, positions, _ = (list(col) for col in zip(*wanted, strict=True))
+        con.execute(
+            "create or replace table milestone_cues as select unnest(cast(? as varchar[])) as kind,"
+            " unnest(cast(? as varchar[])) as pattern, unnest(cast(? as integer[])) as position,"
+            " cast(? as integer) as max_distance",
+            [kinds, patterns, positions, cues["max_distance"]],
+        )
 
 
 def milestone_cues(path: Path | None = None) -> dict[str, Any]:
@@ -390,6 +406,17 @@ def _read_target(db_path: str | Path) -> Path:
     return target
 
 
+def _read_error(target: Path, exc: duckdb.Error) -> TablewatchError:
+    """One wording for both readers: a writer holding a file that has no snapshot yet is the
+    only lock a reader can meet, and it passes once that first load ends."""
+    if _is_lock_error(exc):
+        return TablewatchError(
+            f"warehouse {target} is locked by a writer and has no snapshot yet: "
+            "retry when the load has finished"
+        )
+    return TablewatchError(f"cannot open warehouse {target}: {_one_line(exc)}")
+
+
 @contextmanager
 def connect_read(db_path: str | Path) -> Iterator[duckdb.DuckDBPyConnection]:
     """A read-only connection to the latest published snapshot (else the file itself).
@@ -401,12 +428,7 @@ def connect_read(db_path: str | Path) -> Iterator[duckdb.DuckDBPyConnection]:
     try:
         con = duckdb.connect(str(target), read_only=True)
     except duckdb.Error as exc:
-        if _is_lock_error(exc):
-            raise TablewatchError(
-                f"warehouse {target} is locked by a writer and has no snapshot yet: "
-                "retry when the load has finished"
-            ) from None
-        raise TablewatchError(f"cannot open warehouse {target}: {_one_line(exc)}") from None
+        raise _read_error(target, exc) from None
     try:
         con.execute("set timezone = 'UTC'")
         yield con
@@ -440,12 +462,7 @@ def connect_analyst(db_path: str | Path) -> Iterator[duckdb.DuckDBPyConnection]:
         try:
             con.execute("attach ? as warehouse (read_only)", [str(target)])
         except duckdb.Error as exc:
-            if _is_lock_error(exc):
-                raise TablewatchError(
-                    f"warehouse {target} is locked by a writer and has no snapshot yet: "
-                    "retry when the load has finished"
-                ) from None
-            raise TablewatchError(f"cannot open warehouse {target}: {_one_line(exc)}") from None
+            raise _read_error(target, exc) from None
         con.execute("use warehouse")
         for statement in _ANALYST_SETTINGS:
             con.execute(statement)

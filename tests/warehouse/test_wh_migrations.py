@@ -121,3 +121,28 @@ def test_views_created_in_dependency_order(tmp_path: Path) -> None:
     )
     with pytest.raises(TablewatchError, match="cycle"):
         create_views(con, tmp_path)
+
+
+def _marks(con: duckdb.DuckDBPyConnection) -> dict[str, str | None]:
+    """Each reference table's comment: a rewrite (create or replace) drops it."""
+    return dict(
+        con.execute(
+            "select table_name, comment from duckdb_tables()"
+            " where table_name in ('label_vocabulary', 'milestone_cues')"
+        ).fetchall()
+    )
+
+
+def test_reference_tables_are_rewritten_only_when_they_differ(tmp_path: Path) -> None:
+    """A write-open leaves unchanged reference tables alone and repairs a tampered one."""
+    db = tmp_path / "w.duckdb"
+    with connect_write(db) as con:
+        vocabulary = con.execute("select count(*) from label_vocabulary").fetchone()[0]
+        con.execute("comment on table label_vocabulary is 'mark'")
+        con.execute("comment on table milestone_cues is 'mark'")
+    with connect_write(db) as con:
+        assert _marks(con) == {"label_vocabulary": "mark", "milestone_cues": "mark"}
+        con.execute("delete from label_vocabulary where field = 'signal' and label = 'gap'")
+    with connect_write(db) as con:
+        assert _marks(con) == {"label_vocabulary": None, "milestone_cues": "mark"}
+        assert con.execute("select count(*) from label_vocabulary").fetchone()[0] == vocabulary
