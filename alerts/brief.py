@@ -598,33 +598,6 @@ def _sent(con: duckdb.DuckDBPyConnection, bid: str) -> set[str]:
     return {r[0] for r in rows}
 
 
-def _record(con: duckdb.DuckDBPyConnection, bid: str, outcomes: list[dict[str, Any]]) -> None:
-    """Upsert per channel: attempts accumulate, 'sent' is final (as alert_deliveries)."""
-    for o in outcomes:  # at most one row per channel (two channels)
-        con.execute(
-            """
-            insert into brief_deliveries as d
-                (brief_id, channel, status, attempts, last_error, last_attempt_at, delivered_at)
-            values ($id, $ch, $st, $n, $err, $at, case when $st = 'sent' then $at end)
-            on conflict (brief_id, channel) do update set
-                status = excluded.status,
-                attempts = d.attempts + excluded.attempts,
-                last_error = excluded.last_error,
-                last_attempt_at = excluded.last_attempt_at,
-                delivered_at = coalesce(d.delivered_at, excluded.delivered_at)
-            where d.status <> 'sent'
-            """,
-            {
-                "id": bid,
-                "ch": o["channel"],
-                "st": o["status"],
-                "n": o["attempts"],
-                "err": o["error"],
-                "at": o["at"],
-            },
-        )
-
-
 def _store(
     con: duckdb.DuckDBPyConnection,
     bid: str,
@@ -678,7 +651,7 @@ def run_brief(
     the write lock is held; outcomes are recorded in a second short write session.
     """
     from alerts.deliver import channels_from_env, with_retries
-    from alerts.store import utcnow
+    from alerts.store import record_deliveries, utcnow
     from warehouse.db import connect_read, connect_write
 
     cfg = load_alerts_config(config_path)
@@ -720,7 +693,7 @@ def run_brief(
         )
     if outcomes:
         with connect_write(db_path) as con:
-            _record(con, bid, outcomes)
+            record_deliveries(con, [{**o, "brief_id": bid} for o in outcomes], key="brief_id")
     failed = [o["channel"] for o in outcomes if o["status"] != "sent"]
     if failed:
         log.warning("brief %s: %s failed; retried on the next run", day, ", ".join(failed))
