@@ -221,7 +221,8 @@ def match(
 
 
 def _write_warehouse(db: Path, articles: pd.DataFrame, sentences: pd.DataFrame) -> None:
-    """Articles and labelled sentences, set-based, with the optional speaker/confidence columns."""
+    """Articles and labelled sentences, set-based, with speaker and signal_confidence (columns of
+    every warehouse since migrations 003 and 004)."""
     from warehouse.db import connect_write
 
     with connect_write(db) as con:
@@ -235,8 +236,6 @@ def _write_warehouse(db: Path, articles: pd.DataFrame, sentences: pd.DataFrame) 
             from a_df
             """
         )
-        con.execute("alter table sentences add column if not exists speaker varchar")
-        con.execute("alter table sentences add column if not exists signal_confidence double")
         con.execute(
             """
             insert into sentences by name
