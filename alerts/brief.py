@@ -28,7 +28,9 @@ from typing import Any
 
 import duckdb
 
-from alerts.settings import AlertsConfig, load_alerts_config
+from alerts.countdown import countdown_text
+from alerts.settings import AlertsConfig, IssueTurns, load_alerts_config
+from alerts.turns import is_turn
 from kernel.days import as_date
 from kernel.errors import TablewatchError
 
@@ -36,7 +38,6 @@ log = logging.getLogger("tablewatch.alerts")
 
 FORMATS = ("md", "html", "json")
 BASELINE_DAYS = 14
-UPCOMING_DAYS = 30
 ISSUE_MIN_DELTA = 0.10  # share of the day's sentences, against the baseline share
 EVIDENCE_PER_EVENT = 2
 SECRET_ENV = (
@@ -147,7 +148,8 @@ def build_brief(
     for r in _rows(con, _ISSUES_SQL, params):
         issues.setdefault(r["negotiation"], []).append(r)
     milestones: dict[str, list[dict]] = {}
-    for r in _rows(con, _MILESTONES_SQL, {"day": day, "neg": negotiation, "days": UPCOMING_DAYS}):
+    within = cfg.countdown.within_days
+    for r in _rows(con, _MILESTONES_SQL, {"day": day, "neg": negotiation, "days": within}):
         milestones.setdefault(r["negotiation"], []).append(r)
     statuses: dict[str, list[dict]] = {}
     for r in _rows(con, _STATUS_SQL, {"day": day, "neg": negotiation}):
@@ -159,11 +161,16 @@ def build_brief(
     corroborated_today = {(e["negotiation"], e["event"]) for e in events if e["day"] == day}
 
     stored_alerts = _alert_evidence(con, day, negotiation)
+    stored_turns = _turn_alerts(con, day, negotiation)
     by_neg: dict[str, list[dict]] = {}
     for s in sentences:
         by_neg.setdefault(s["negotiation"], []).append(s)
     today_changes = [c for c in changes if c.day == day]
-    names = sorted(set(by_neg) | {c.negotiation for c in today_changes})
+    turns = det.issue_turns
+    moved = {neg: _status_changes(rows, turns, stored_turns) for neg, rows in statuses.items()}
+    # an issue can turn on a day without coverage (its last progress left the window): news too
+    turned = {neg for neg, rows in moved.items() if any(r["turn"] for r in rows)}
+    names = sorted(set(by_neg) | {c.negotiation for c in today_changes} | turned)
     if negotiation:
         names = [n for n in names if n == negotiation]
     out = []
@@ -190,7 +197,7 @@ def build_brief(
             "events": _events(sents, neg, corroborated_today, det.signal_events.cues),
             "tone": _tone(tone.get(neg)),
             "issues": _issues(issues.get(neg, [])),
-            "issue_status": _status_changes(statuses.get(neg, [])),
+            "issue_status": moved.get(neg, []),
             "upcoming": _upcoming(milestones.get(neg, []), day),
         }
         out.append(entry)
@@ -322,13 +329,13 @@ order by negotiation, date, kind
 
 
 def _upcoming(milestones: list[dict], day: dt.date) -> list[dict]:
-    """The negotiation's milestones of the next UPCOMING_DAYS days, as "N days to ..." (the
-    watchlist's and those stated in coverage published by ``day``)."""
+    """The negotiation's milestones of the next ``countdown.within_days`` days, as "N days to
+    contract expiry" (the watchlist's and those stated in coverage published by ``day``); the
+    first is the next one, the one the day's alerts name."""
     out = []
     for m in milestones:
         days = (m["date"] - day).days
-        left = "today" if days == 0 else f"{days} day{'s' if days != 1 else ''} to"
-        what = f"{left} {m['kind'].replace('_', ' ')}: {m['label']}"
+        what = f"{countdown_text(days, m['kind'])}: {m['label']}"
         out.append({"date": m["date"].isoformat(), "kind": m["kind"], "days": days, "what": what})
     return out
 
@@ -342,19 +349,38 @@ order by t.negotiation, t.issue
 """
 
 
-def _status_changes(rows: list[dict]) -> list[dict]:
+def _status_changes(
+    rows: list[dict], turns: IssueTurns, alerted: dict[tuple[str, str], str]
+) -> list[dict]:
     """Issues whose board status changed since the day before (warehouse issue_status_as_of);
-    a move to ``agreed`` or from ``narrowing`` to ``apart`` is flagged as a turn."""
+    ``turn`` marks the moves that are alerts of their own (alerts.yaml ``issue_turns``, the same
+    rule as alerts/turns.py) and ``alert_id`` the stored alert when one was raised."""
     return [
         {
             "issue": r["issue"],
             "before": r["before"],
             "after": r["after"],
-            "turn": r["after"] == "agreed" or (r["before"], r["after"]) == ("narrowing", "apart"),
+            "turn": is_turn(r["before"], r["after"], turns),
+            "alert_id": alerted.get((r["negotiation"], r["issue"])),
             "evidence": r["evidence"],
         }
         for r in rows
     ]
+
+
+def _turn_alerts(
+    con: duckdb.DuckDBPyConnection, day: dt.date, negotiation: str | None
+) -> dict[tuple[str, str], str]:
+    """(negotiation, issue) -> alert_id of the issue-turn alerts stored for the day."""
+    if not _has_table(con, "alerts"):
+        return {}
+    rows = con.execute(
+        "select negotiation, details->>'issue', alert_id from alerts "
+        "where kind = 'issue_turn' and detected_on = $day "
+        "and ($neg is null or negotiation = $neg)",
+        {"day": day, "neg": negotiation},
+    ).fetchall()
+    return {(neg, issue): aid for neg, issue, aid in rows}
 
 
 # ---------------------------------------------------------------- rendering
@@ -548,8 +574,11 @@ def slack_payload(brief: dict[str, Any]) -> dict[str, Any]:
                 lines.append(
                     f"> {_mrkdwn(x['sentence'])} <{x['url']}|{_mrkdwn(x['source'] or '')}>"
                 )
+        for c in n.get("issue_status", []):
+            turn = " *(a turn)*" if c["turn"] else ""
+            lines.append(f"Issue {_mrkdwn(c['issue'])}: {c['before']} -> {c['after']}{turn}")
         for u in n["upcoming"]:
-            lines.append(f"Coming up: {u['date']} {u['what']}")
+            lines.append(f"Coming up: {u['date']} {_mrkdwn(u['what'])}")
         blocks.append(
             {"type": "section", "text": {"type": "mrkdwn", "text": "\n".join(lines)[:2900]}}
         )
@@ -596,33 +625,6 @@ def _sent(con: duckdb.DuckDBPyConnection, bid: str) -> set[str]:
         {"id": bid},
     ).fetchall()
     return {r[0] for r in rows}
-
-
-def _record(con: duckdb.DuckDBPyConnection, bid: str, outcomes: list[dict[str, Any]]) -> None:
-    """Upsert per channel: attempts accumulate, 'sent' is final (as alert_deliveries)."""
-    for o in outcomes:  # at most one row per channel (two channels)
-        con.execute(
-            """
-            insert into brief_deliveries as d
-                (brief_id, channel, status, attempts, last_error, last_attempt_at, delivered_at)
-            values ($id, $ch, $st, $n, $err, $at, case when $st = 'sent' then $at end)
-            on conflict (brief_id, channel) do update set
-                status = excluded.status,
-                attempts = d.attempts + excluded.attempts,
-                last_error = excluded.last_error,
-                last_attempt_at = excluded.last_attempt_at,
-                delivered_at = coalesce(d.delivered_at, excluded.delivered_at)
-            where d.status <> 'sent'
-            """,
-            {
-                "id": bid,
-                "ch": o["channel"],
-                "st": o["status"],
-                "n": o["attempts"],
-                "err": o["error"],
-                "at": o["at"],
-            },
-        )
 
 
 def _store(
@@ -678,7 +680,7 @@ def run_brief(
     the write lock is held; outcomes are recorded in a second short write session.
     """
     from alerts.deliver import channels_from_env, with_retries
-    from alerts.store import utcnow
+    from alerts.store import record_deliveries, utcnow
     from warehouse.db import connect_read, connect_write
 
     cfg = load_alerts_config(config_path)
@@ -720,7 +722,7 @@ def run_brief(
         )
     if outcomes:
         with connect_write(db_path) as con:
-            _record(con, bid, outcomes)
+            record_deliveries(con, [{**o, "brief_id": bid} for o in outcomes], key="brief_id")
     failed = [o["channel"] for o in outcomes if o["status"] != "sent"]
     if failed:
         log.warning("brief %s: %s failed; retried on the next run", day, ", ".join(failed))

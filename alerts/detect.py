@@ -6,7 +6,8 @@ would have seen), the detectors, and gaps-and-islands episodes over the triggere
 raised once per episode and its id hashes the episode's first day, which makes reruns and backfills
 idempotent whatever order the days are run in. Table events are changes of state of the episode
 model (``alerts/state.py`` over the corroborated events of ``sql/events.sql``), with ids hashing
-the day of the change.
+the day of the change. Issue turns (``alerts/turns.py``) compare each day's issue board with the day
+before's, with ids hashing the issue, its new status and the day.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import pandas as pd
 
 from alerts.model import Alert, alert_id
 from alerts.settings import Detection
+from alerts.turns import issue_turn_alerts
 from kernel.days import as_date
 
 SQL_DIR = Path(__file__).resolve().parent / "sql"
@@ -350,4 +352,5 @@ def detect(
     attach_drivers(con, alerts, cfg.tone_shift.drivers)
     alerts += state_alerts(con, day, since, cfg)
     attach_evidence(con, alerts, [_evidence_spec(a) for a in alerts], cfg.evidence_sentences)
-    return alerts
+    # an issue turn carries the one sentence that decided the board, found with it
+    return alerts + issue_turn_alerts(con, day, since, cfg)

@@ -22,9 +22,41 @@ def _num(value: Any, fmt: str = "+.2f") -> str:
     return "n/a" if value is None else format(value, fmt)
 
 
+def countdown(alert: Alert) -> str:
+    """'; 12 days to contract expiry' when the negotiation's next milestone is near, or ''."""
+    c = alert.details.get("countdown")
+    return f"; {c['text']}" if c else ""
+
+
 def headline(alert: Alert) -> str:
-    """One sentence saying what turned, with the figures that justify it."""
+    """One sentence saying what turned, with the figures that justify it, and how close the
+    negotiation's next milestone is when it is near."""
+    return _headline(alert) + countdown(alert)
+
+
+def _sentences(n: Any, what: str) -> str:
+    return f"{n} {what} sentence" + ("" if n == 1 else "s")
+
+
+def _issue_turn(alert: Alert) -> str:
     d = alert.details
+    before, after, issue = d.get("status_before"), d.get("status_after"), d.get("issue")
+    if after == "agreed":
+        title = "Issue agreed"
+        counts = _sentences(d.get("agreement"), "agreement")
+    else:
+        title = "Agreed issue reopened" if before == "agreed" else "Issue apart again"
+        counts = f"{d.get('gap')} gap vs {_sentences(d.get('progress'), 'progress')}"
+    return (
+        f"{title} for {alert.negotiation}: {issue} (was {before}, now {after}); {counts} "
+        f"in {d.get('window_days')} days"
+    )
+
+
+def _headline(alert: Alert) -> str:
+    d = alert.details
+    if alert.kind == "issue_turn":
+        return _issue_turn(alert)
     if alert.kind == "tone_shift":
         word = "negative" if alert.direction == "down" else "positive"
         before = (
@@ -98,6 +130,10 @@ def slack_payload(alert: Alert) -> dict[str, Any]:
             ],
         },
     ]
+    c = alert.details.get("countdown")
+    if c:
+        text = f"*Next milestone*\n{c['text']} ({c['date']}: {_mrkdwn(str(c['label']))})"
+        blocks[1]["fields"].append({"type": "mrkdwn", "text": text})
     if alert.details.get("drivers"):
         moved = "\n".join(
             f"*{_mrkdwn(x['party'])}*: {x['sentences']} sentences, weight {x['weight']}"
@@ -132,7 +168,10 @@ def plain_payload(message: str) -> dict[str, Any]:
 
 def email_message(alert: Alert, prefix: str) -> EmailMessage:
     msg = EmailMessage()
-    msg["Subject"] = f"{prefix} {alert.negotiation}: {alert.kind} {alert.direction}".strip()
+    what = f"{alert.kind} {alert.direction}"
+    if alert.kind == "issue_turn":
+        what = f"issue_turn {alert.details.get('issue')} {alert.direction}"
+    msg["Subject"] = f"{prefix} {alert.negotiation}: {what}".strip()
     body = [
         headline(alert),
         "",
@@ -140,6 +179,11 @@ def email_message(alert: Alert, prefix: str) -> EmailMessage:
         f"Kind: {alert.kind} / {alert.direction}",
         f"Window: {alert.window_start} to {alert.window_end} (detected {alert.detected_on})",
         f"Statistic: {_num(alert.statistic, '.2f')}",
+        *(
+            [f"Next milestone: {c['text']} ({c['date']}: {c['label']})"]
+            if (c := alert.details.get("countdown"))
+            else []
+        ),
         "",
         "Evidence:",
         *(f"- {line}" for line in evidence_lines(alert)),
@@ -153,7 +197,11 @@ def email_message(alert: Alert, prefix: str) -> EmailMessage:
         ),
         "",
         "Figures: "
-        + ", ".join(f"{k}={v}" for k, v in sorted(alert.details.items()) if k != "drivers"),
+        + ", ".join(
+            f"{k}={v}"
+            for k, v in sorted(alert.details.items())
+            if k not in ("drivers", "countdown")
+        ),
         f"Alert id: {alert.alert_id}",
     ]
     msg.set_content("\n".join(body) + "\n")

@@ -7,7 +7,7 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
-KINDS = ("tone_shift", "signal_event", "surge")
+KINDS = ("tone_shift", "signal_event", "surge", "issue_turn")
 
 
 def alert_id(negotiation: str, kind: str, direction: str, episode_start: dt.date) -> str:

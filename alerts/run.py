@@ -17,6 +17,7 @@ from pathlib import Path
 import duckdb
 
 from alerts import store
+from alerts.countdown import attach_countdown
 from alerts.deliver import channels_from_env, deliver, with_retries
 from alerts.detect import detect
 from alerts.model import Alert
@@ -47,6 +48,9 @@ def run_alerts(
 ) -> list[Alert]:
     """Alerts first raised by this run for ``day`` (dry run: those it would raise, writing nothing).
 
+    Each alert whose negotiation has a milestone within ``countdown.within_days`` of its day
+    carries it (``details.countdown``: "N days to contract expiry").
+
     With ``since``, every day of ``[since, day]`` is evaluated in one pass (a backfill: each
     episode still yields one alert, dated on the day it was first triggered).
     ``deliver_alerts=False`` stores the alerts but sends nothing (the demo's invented storyline must
@@ -69,6 +73,7 @@ def run_alerts(
     oldest = day - dt.timedelta(days=cfg.delivery.max_age_days)
     with connect_read(db_path) as con:
         found = detect(con, day, cfg.detection, since=since) if _has_table(con, "sentences") else []
+        attach_countdown(con, found, cfg.countdown.within_days)
         stored = _has_table(con, "alerts")
         candidates = store.new_alerts(con, found) if stored else found
         todo = store.pending(con, names, oldest) if names and stored else {}

@@ -14,10 +14,13 @@ from typing import Any
 
 from kernel.config import read_yaml
 from kernel.errors import ConfigError
+from warehouse.board import STATUSES
 
 DEFAULT_ALERTS_CONFIG = Path(__file__).resolve().parent / "alerts.yaml"
 SURGE_SIGNALS = ("gap", "progress")
 TONE_METHODS = ("welch", "monitor")
+#: the statuses of the issue board (warehouse issue_status_as_of); "*" in a turn is any of them
+BOARD_STATUSES = STATUSES
 
 
 @dataclass(frozen=True)
@@ -91,12 +94,37 @@ class Surge:
 
 
 @dataclass(frozen=True)
+class IssueTurns:
+    """An issue of the board turning between the day before and the day (alerts/turns.py).
+
+    ``turns`` are "from->to" board statuses, "*" standing for any status; the same turn of one
+    issue (same negotiation, issue and new status) is not raised again within ``cooldown_days``
+    after the previous one, so an issue flapping across a tie is one alert, not one a day."""
+
+    enabled: bool = True
+    turns: tuple[str, ...] = ("*->agreed", "narrowing->apart", "agreed->apart")
+    cooldown_days: int = 7
+    # agreement alerted only when reported: a turn to agreed needs an agreement sentence naming
+    # the issue that day, a reversal one in the board's window the day before
+    agreement_sentence: bool = True
+
+
+@dataclass(frozen=True)
 class Detection:
     history_days: int = 365
     evidence_sentences: int = 3
     tone_shift: ToneShift = field(default_factory=ToneShift)
     signal_events: SignalEvents = field(default_factory=SignalEvents)
     surge: Surge = field(default_factory=Surge)
+    issue_turns: IssueTurns = field(default_factory=IssueTurns)
+
+
+@dataclass(frozen=True)
+class Countdown:
+    """ "N days to contract expiry" in alerts and the brief when the negotiation's next
+    milestone (v_milestones) is at most ``within_days`` after the alert's (or brief's) day."""
+
+    within_days: int = 30
 
 
 @dataclass(frozen=True)
@@ -125,6 +153,7 @@ class Delivery:
 class AlertsConfig:
     detection: Detection = field(default_factory=Detection)
     delivery: Delivery = field(default_factory=Delivery)
+    countdown: Countdown = field(default_factory=Countdown)
 
 
 def _coerce(value: Any, kind: Any, where: str) -> Any:
@@ -189,6 +218,19 @@ def _check(cfg: AlertsConfig, path: Path) -> None:
             f"{path}: detection.tone_shift.method must be one of {TONE_METHODS}, "
             f"got {det.tone_shift.method!r}"
         )
+    for turn in det.issue_turns.turns:
+        parts = turn.split("->")
+        if (
+            len(parts) != 2
+            or not all(p in (*BOARD_STATUSES, "*") for p in parts)
+            or (parts[0] == parts[1])
+        ):
+            raise ConfigError(
+                f"{path}: detection.issue_turns.turns: {turn!r} must be 'from->to', two "
+                f"different statuses of {BOARD_STATUSES} or '*'"
+            )
+    if det.issue_turns.cooldown_days < 1:
+        raise ConfigError(f"{path}: detection.issue_turns.cooldown_days must be at least 1")
     if cfg.delivery.attempts < 1:
         raise ConfigError(f"{path}: delivery.attempts must be at least 1")
 

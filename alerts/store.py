@@ -1,4 +1,4 @@
-"""Reading and writing the ``alerts`` and ``alert_deliveries`` tables, set-based."""
+"""Reading and writing the ``alerts`` table and the delivery tables of alerts and briefs, set-based."""
 
 from __future__ import annotations
 
@@ -116,13 +116,22 @@ def pending(
     return out
 
 
-def record_deliveries(con: duckdb.DuckDBPyConnection, outcomes: list[dict[str, Any]]) -> None:
-    """Upsert one row per (alert, channel): attempts accumulate over runs, 'sent' is final."""
+#: the delivery table of each thing sent, by its id column (identifiers are never taken from input)
+_DELIVERY_TABLES = {"alert_id": "alert_deliveries", "brief_id": "brief_deliveries"}
+
+
+def record_deliveries(
+    con: duckdb.DuckDBPyConnection, outcomes: list[dict[str, Any]], key: str = "alert_id"
+) -> None:
+    """Upsert one row per (alert, channel), or per (brief, channel) with ``key="brief_id"``, in one
+    statement: attempts accumulate over runs, 'sent' is final. Each outcome carries its id under
+    ``key``, and channel, status, attempts, error, at."""
     if not outcomes:
         return
+    table = _DELIVERY_TABLES[key]
     frame = pd.DataFrame(
         {
-            "alert_id": [o["alert_id"] for o in outcomes],
+            "item_id": [o[key] for o in outcomes],
             "channel": [o["channel"] for o in outcomes],
             "status": [o["status"] for o in outcomes],
             "attempts": pd.Series([o["attempts"] for o in outcomes], dtype="int64"),
@@ -133,13 +142,13 @@ def record_deliveries(con: duckdb.DuckDBPyConnection, outcomes: list[dict[str, A
     con.register("delivery_df", frame)
     try:
         con.execute(
-            """
-            insert into alert_deliveries as d
-                (alert_id, channel, status, attempts, last_error, last_attempt_at, delivered_at)
-            select alert_id, channel, status, cast(attempts as integer), last_error,
+            f"""
+            insert into {table} as d
+                ({key}, channel, status, attempts, last_error, last_attempt_at, delivered_at)
+            select item_id, channel, status, cast(attempts as integer), last_error,
                    attempted_at, case when status = 'sent' then attempted_at end
             from delivery_df
-            on conflict (alert_id, channel) do update set
+            on conflict ({key}, channel) do update set
                 status = excluded.status,
                 attempts = d.attempts + excluded.attempts,
                 last_error = excluded.last_error,

@@ -186,6 +186,35 @@ def replay(
     return sorted(seen.values(), key=lambda a: (a.detected_on, a.negotiation)), (lo, hi)
 
 
+def issue_turns(db: Path, cfg: AlertsConfig, negotiations: set[str]) -> list[Alert]:
+    """The issue-turn alerts daily runs over the covered period would raise (one query)."""
+    from alerts.turns import issue_turn_alerts
+    from warehouse.db import connect_read
+
+    with connect_read(db) as con:
+        lo, hi = con.execute(
+            "select min(published), max(published) from v_sentences "
+            "where negotiation in (select unnest($n))",
+            {"n": sorted(negotiations)},
+        ).fetchone()
+        found = issue_turn_alerts(con, hi, lo, cfg.detection)
+    return [a for a in found if a.negotiation in negotiations]
+
+
+def turn_table(rows: list[tuple[str, Alert]]) -> list[str]:
+    lines = [
+        "| timeline | day | negotiation | issue | was | now | evidence |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for timeline, a in rows:
+        ev = (a.evidence[0]["sentence"] if a.evidence else "").replace("|", "/")
+        lines.append(
+            f"| {timeline} | {a.detected_on} | {a.negotiation} | {a.details['issue']} | "
+            f"{a.details['status_before']} | {a.direction} | {ev[:90]} |"
+        )
+    return lines
+
+
 def match(
     timeline: str,
     turns: list[Turn],
@@ -221,7 +250,8 @@ def match(
 
 
 def _write_warehouse(db: Path, articles: pd.DataFrame, sentences: pd.DataFrame) -> None:
-    """Articles and labelled sentences, set-based, with the optional speaker/confidence columns."""
+    """Articles and labelled sentences, set-based, with speaker and signal_confidence (columns of
+    every warehouse since migrations 003 and 004)."""
     from warehouse.db import connect_write
 
     with connect_write(db) as con:
@@ -235,8 +265,6 @@ def _write_warehouse(db: Path, articles: pd.DataFrame, sentences: pd.DataFrame) 
             from a_df
             """
         )
-        con.execute("alter table sentences add column if not exists speaker varchar")
-        con.execute("alter table sentences add column if not exists signal_confidence double")
         con.execute(
             """
             insert into sentences by name
@@ -434,6 +462,7 @@ def run(args: argparse.Namespace) -> str:
         negs = {t.negotiation for t in states + tones}
         alerts, period = replay(demo_db, cfg, negs)
         results.append(match("demo", states, alerts, "signal_event", args.early, args.late, period))
+        turns = [("demo", a) for a in issue_turns(demo_db, cfg, negs)]
         for method in ("welch", "monitor"):
             m_alerts, _ = replay(demo_db, with_tone_method(cfg, method), negs, tone=True)
             tone_results.append(
@@ -448,6 +477,7 @@ def run(args: argparse.Namespace) -> str:
             results.append(
                 match("dev-gold", facts, alerts, "signal_event", args.early, args.late, period)
             )
+            turns += [("dev-gold", a) for a in issue_turns(gold_db, cfg, negs)]
             if not args.skip_predicted:
                 print("annotating the dev articles ...", file=sys.stderr, flush=True)
                 pred_db = work / "pred" / "tablewatch.duckdb"
@@ -464,6 +494,7 @@ def run(args: argparse.Namespace) -> str:
                         period,
                     )
                 )
+                turns += [("dev-predicted", a) for a in issue_turns(pred_db, cfg, negs)]
                 notes.append(f"dev-predicted: {n_pred} sentences labelled by the pipeline.")
             notes.append(f"dev-gold: {n_gold} hand-labelled sentences of the dated articles.")
         else:
@@ -490,6 +521,11 @@ def run(args: argparse.Namespace) -> str:
         "Every turn and every alert:",
         "",
         *detail_table(results),
+        "",
+        "Issue turns (an issue of the board turning to agreed or apart; not graded, the "
+        "timelines hold no per-issue facts):",
+        "",
+        *turn_table(turns),
         "",
         "Dev-corpus turns and their sources:",
         "",

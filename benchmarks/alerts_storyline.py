@@ -120,7 +120,9 @@ def evaluate(
         else:
             alerts = detect(con, hi, cfg.detection, since=lo)
     watched = {p.negotiation for p in points}
-    alerts = [a for a in alerts if a.negotiation in watched]
+    graded = {kind for pairs in MATCHES.values() for kind, _ in pairs}
+    # issue turns have no shift points in the storyline: not graded here (see alerts_backtest)
+    alerts = [a for a in alerts if a.negotiation in watched and a.kind in graded]
     pairs, false_alarms = match(points, alerts, tolerance_days)
     return Evaluation(pairs, false_alarms, alerts, cfg, tolerance_days, (lo, hi))
 

@@ -82,7 +82,9 @@ class _Views:
             """
             select detected_on, kind,
                    case when direction in ('up', 'down') then direction else 'event' end as direction,
-                   case when kind = 'signal_event' then direction else replace(kind, '_', ' ') || coalesce(' ' || direction, '') end as label
+                   case when kind = 'signal_event' then direction
+                        when kind = 'issue_turn' then 'issue ' || (details->>'issue') || ' ' || direction
+                        else replace(kind, '_', ' ') || coalesce(' ' || direction, '') end as label
             from v_alerts
             where negotiation = ? and detected_on between ? and ?
             order by detected_on

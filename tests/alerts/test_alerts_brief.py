@@ -199,6 +199,7 @@ def test_brief_counts_down_to_milestones_and_lists_issue_turns(
             "before": "narrowing",
             "after": "apart",
             "turn": True,
+            "alert_id": None,  # the alerts stage did not run on this warehouse
             "evidence": entry["issue_status"][0]["evidence"],
         }
     ]
@@ -206,3 +207,32 @@ def test_brief_counts_down_to_milestones_and_lists_issue_turns(
     md = brief_stage(db, day(12), fmt="md", out=tmp_path / "b.md", config=alerts_config)["text"]
     assert "Issue ai: narrowing -> apart **(a turn)**" in md
     assert "18 days to contract expiry" in md
+
+
+def test_brief_lists_the_issue_turn_alert_even_on_a_day_without_coverage(
+    db: Path, alerts_config: Path, tmp_path: Path
+):
+    """Progress of day 0 leaves the board's 28-day window on day 28: wages are apart again that
+    day, with no article published. The alerts stage raises the turn; the brief lists it."""
+    from alerts import run_alerts
+
+    rows: list[dict] = []
+    add_day(rows, day(0), NEG, [0.3], articles=5, tag="p", signal="progress", issues=["wages"])
+    add_day(rows, day(10), NEG, [-0.4], articles=3, tag="g", signal="gap", issues=["wages"])
+    write_sentences(db, rows)
+    [turn] = [a for a in run_alerts(db, day(28), alerts_config) if a.kind == "issue_turn"]
+    assert (turn.details["issue"], turn.details["status_before"], turn.direction) == (
+        "wages",
+        "narrowing",
+        "apart",
+    )
+    out = brief_stage(db, day(28), fmt="json", out=tmp_path / "b.json", config=alerts_config)
+    doc = json.loads(out["text"])
+    assert doc["nothing_new"] is False
+    (entry,) = doc["negotiations"]
+    assert entry["articles"] == 0
+    assert [(c["issue"], c["turn"], c["alert_id"]) for c in entry["issue_status"]] == [
+        ("wages", True, turn.alert_id)
+    ]
+    md = brief_stage(db, day(28), fmt="md", out=tmp_path / "b.md", config=alerts_config)["text"]
+    assert "Issue wages: narrowing -> apart **(a turn)**" in md

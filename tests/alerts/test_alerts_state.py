@@ -7,6 +7,7 @@ daily runs would, and the deliveries go to a real local webhook receiver.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -17,9 +18,20 @@ from tests.support.alerts import add_day, day, write_sentences
 NEG = "sag_aftra_tv_2023"
 
 
-def _background(rows: list[dict], days: int = 30) -> None:
-    for i in range(days):
+def on(i: int, signal: str, tones: list[float], articles: int = 2, **kw: Any) -> dict[str, Any]:
+    """One day's reports of ``signal`` for NEG (add_day's other arguments: tag, source, text...)."""
+    return {"i": i, "signal": signal, "tones": tones, "articles": articles, **kw}
+
+
+def _story(db: Path, *events: dict[str, Any], days: int = 30, background: bool = True) -> None:
+    """Write NEG's story: ``days`` days of neutral background coverage and the ``events``."""
+    rows: list[dict] = []
+    for i in range(days if background else 0):
         add_day(rows, day(i), NEG, [0.0, 0.1], articles=2, tag="bg")
+    for e in events:
+        e = dict(e)
+        add_day(rows, day(e.pop("i")), NEG, e.pop("tones"), **e)
+    write_sentences(db, rows)
 
 
 def _replay(db: Path, config: Path, days: int = 30) -> list[Alert]:
@@ -31,14 +43,14 @@ def _changes(alerts: list[Alert]) -> list[tuple]:
 
 
 def test_false_agreement_in_one_article_does_not_hide_the_real_one(db: Path, alerts_config: Path):
-    rows: list[dict] = []
-    _background(rows)
-    # day 5: two agreement sentences in ONE article (a misread "last, best and final offer")
-    add_day(rows, day(5), NEG, [0.5, 0.4], signal="agreement", articles=1, tag="false")
-    # day 8: the real tentative agreement, in two articles from two outlets
-    add_day(rows, day(8), NEG, [0.6, 0.5], signal="agreement", articles=1, tag="a", source="wire")
-    add_day(rows, day(8), NEG, [0.6], signal="agreement", articles=1, tag="b", source="trade")
-    write_sentences(db, rows)
+    _story(
+        db,
+        # day 5: two agreement sentences in ONE article (a misread "last, best and final offer")
+        on(5, "agreement", [0.5, 0.4], articles=1, tag="false"),
+        # day 8: the real tentative agreement, in two articles from two outlets
+        on(8, "agreement", [0.6, 0.5], articles=1, tag="a", source="wire"),
+        on(8, "agreement", [0.6], articles=1, tag="b", source="trade"),
+    )
     raised = _replay(db, alerts_config)
     assert _changes(raised) == [(day(8), "tentative_agreement")]
     ta = next(a for a in raised if a.direction == "tentative_agreement")
@@ -47,77 +59,33 @@ def test_false_agreement_in_one_article_does_not_hide_the_real_one(db: Path, ale
 
 
 def test_strike_continuing_is_no_new_strike(db: Path, alerts_config: Path):
-    rows: list[dict] = []
-    _background(rows)
-    add_day(
-        rows,
-        day(3),
-        NEG,
-        [-0.5],
-        signal="strike_action",
-        articles=2,
-        tag="s",
-        text="Actors walked off the job.",
+    _story(
+        db,
+        on(3, "strike_action", [-0.5], tag="s", text="Actors walked off the job."),
+        # "the strike continues" every other day, in two articles
+        *(
+            on(i, "strike_action", [-0.3], tag=f"c{i}", text="The strike continues.")
+            for i in range(5, 30, 2)
+        ),
     )
-    for i in range(5, 30, 2):  # "the strike continues" every other day, in two articles
-        add_day(
-            rows,
-            day(i),
-            NEG,
-            [-0.3],
-            signal="strike_action",
-            articles=2,
-            tag=f"c{i}",
-            text="The strike continues.",
-        )
-    write_sentences(db, rows)
     assert _changes(_replay(db, alerts_config)) == [(day(3), "on_strike")]
 
 
 def test_authorization_vote_is_no_strike(db: Path, alerts_config: Path):
-    rows: list[dict] = []
-    _background(rows, 10)
-    add_day(
-        rows,
-        day(4),
-        NEG,
-        [-0.2],
-        signal="strike_action",
-        articles=3,
-        tag="v",
-        text="Members voted to authorize a strike.",
-    )
-    write_sentences(db, rows)
+    vote = "Members voted to authorize a strike."
+    _story(db, on(4, "strike_action", [-0.2], articles=3, tag="v", text=vote), days=10)
     assert _changes(_replay(db, alerts_config, 10)) == []
 
 
 def test_tentative_agreement_then_ratification_are_two_alerts(db: Path, alerts_config: Path):
-    rows: list[dict] = []
-    _background(rows)
-    add_day(rows, day(2), NEG, [-0.5], signal="strike_action", articles=2, tag="s")
-    add_day(
-        rows,
-        day(10),
-        NEG,
-        [0.6, 0.5],
-        signal="agreement",
-        articles=2,
-        tag="ta",
-        text="A tentative deal ends the strike.",
+    _story(
+        db,
+        on(2, "strike_action", [-0.5], tag="s"),
+        on(10, "agreement", [0.6, 0.5], tag="ta", text="A tentative deal ends the strike."),
+        # more coverage of the same deal: no new alert
+        *(on(i, "agreement", [0.4], tag=f"m{i}") for i in (11, 12, 14)),
+        on(20, "agreement", [0.7], tag="r", text="Members voted to ratify the contract."),
     )
-    for i in (11, 12, 14):  # more coverage of the same deal: no new alert
-        add_day(rows, day(i), NEG, [0.4], signal="agreement", articles=2, tag=f"m{i}")
-    add_day(
-        rows,
-        day(20),
-        NEG,
-        [0.7],
-        signal="agreement",
-        articles=2,
-        tag="r",
-        text="Members voted to ratify the contract.",
-    )
-    write_sentences(db, rows)
     raised = _replay(db, alerts_config)
     assert _changes(raised) == [
         (day(2), "on_strike"),
@@ -129,15 +97,15 @@ def test_tentative_agreement_then_ratification_are_two_alerts(db: Path, alerts_c
 
 
 def test_suspended_then_resumed(db: Path, alerts_config: Path):
-    rows: list[dict] = []
-    _background(rows)
-    # scheduling before any breakdown is ordinary talking: nothing to resume
-    add_day(rows, day(2), NEG, [0.1], signal="scheduling", articles=2, tag="early")
-    add_day(rows, day(6), NEG, [-0.6, -0.5], signal="breakdown", articles=2, tag="b")
-    add_day(rows, day(7), NEG, [-0.6], signal="breakdown", articles=2, tag="b2")
-    add_day(rows, day(15), NEG, [0.2], signal="scheduling", articles=1, tag="s1", source="wire")
-    add_day(rows, day(16), NEG, [0.2], signal="scheduling", articles=1, tag="s2", source="trade")
-    write_sentences(db, rows)
+    _story(
+        db,
+        # scheduling before any breakdown is ordinary talking: nothing to resume
+        on(2, "scheduling", [0.1], tag="early"),
+        on(6, "breakdown", [-0.6, -0.5], tag="b"),
+        on(7, "breakdown", [-0.6], tag="b2"),
+        on(15, "scheduling", [0.2], articles=1, tag="s1", source="wire"),
+        on(16, "scheduling", [0.2], articles=1, tag="s2", source="trade"),
+    )
     raised = _replay(db, alerts_config)
     assert _changes(raised) == [(day(6), "suspended"), (day(16), "resumed")]
     resumed = next(a for a in raised if a.direction == "resumed")
@@ -146,84 +114,54 @@ def test_suspended_then_resumed(db: Path, alerts_config: Path):
 
 
 def test_syndicated_copies_count_once(db: Path, alerts_config: Path):
-    rows: list[dict] = []
-    _background(rows, 12)
     # one wire story on three sites: the same body, so one story
-    add_day(
-        rows,
-        day(5),
-        NEG,
-        [0.5, 0.5],
-        signal="agreement",
-        articles=3,
-        tag="wire",
-        body_hash="f" * 64,
-    )
-    write_sentences(db, rows)
+    wire = on(5, "agreement", [0.5, 0.5], articles=3, tag="wire", body_hash="f" * 64)
+    _story(db, wire, days=12)
     assert _changes(_replay(db, alerts_config, 12)) == []
     # a second, independent article two days later corroborates it
-    more: list[dict] = []
-    add_day(more, day(7), NEG, [0.5], signal="agreement", articles=1, tag="own")
-    write_sentences(db, more)
+    _story(db, on(7, "agreement", [0.5], articles=1, tag="own"), background=False)
     assert _changes(run_alerts(db, day(7), alerts_config)) == [(day(7), "tentative_agreement")]
 
 
 def test_one_article_with_confident_party_statement(db: Path, alerts_config: Path):
-    rows: list[dict] = []
-    _background(rows, 12)
-    # not enough alone: confident but nobody at the table speaks
-    add_day(
-        rows,
-        day(3),
-        NEG,
-        [-0.5, -0.6],
-        signal="breakdown",
-        articles=1,
-        tag="anon",
-        signal_confidence=0.97,
+    _story(
+        db,
+        # not enough alone: confident but nobody at the table speaks
+        on(3, "breakdown", [-0.5, -0.6], articles=1, tag="anon", signal_confidence=0.97),
+        # the union's own statement, labelled with high confidence
+        on(
+            8,
+            "breakdown",
+            [-0.5, -0.6],
+            articles=1,
+            tag="union",
+            signal_confidence=0.95,
+            speaker="sag_aftra",
+            parties=["sag_aftra"],
+        ),
+        days=12,
     )
-    # the union's own statement, labelled with high confidence
-    add_day(
-        rows,
-        day(8),
-        NEG,
-        [-0.5, -0.6],
-        signal="breakdown",
-        articles=1,
-        tag="union",
-        signal_confidence=0.95,
-        speaker="sag_aftra",
-        parties=["sag_aftra"],
-    )
-    write_sentences(db, rows)
     raised = _replay(db, alerts_config, 12)
     assert _changes(raised) == [(day(8), "suspended")]
     assert raised[-1].details["corroboration"] == "single_article"
 
 
 def test_low_confidence_single_article_does_not_alert(db: Path, alerts_config: Path):
-    rows: list[dict] = []
-    _background(rows, 12)
-    add_day(
-        rows,
-        day(8),
-        NEG,
+    unsure = on(
+        8,
+        "breakdown",
         [-0.5, -0.6],
-        signal="breakdown",
         articles=1,
         tag="union",
         signal_confidence=0.6,
         speaker="sag_aftra",
     )
-    write_sentences(db, rows)
+    _story(db, unsure, days=12)
     assert _changes(_replay(db, alerts_config, 12)) == []
 
 
 def test_same_day_twice_sends_nothing_twice(db: Path, alerts_config: Path, webhook):
-    rows: list[dict] = []
-    _background(rows, 12)
-    add_day(rows, day(6), NEG, [-0.6, -0.5], signal="breakdown", articles=2, tag="b")
-    write_sentences(db, rows)
+    _story(db, on(6, "breakdown", [-0.6, -0.5], tag="b"), days=12)
     first = run_alerts(db, day(6), alerts_config)
     again = run_alerts(db, day(6), alerts_config)
     assert _changes(first) == [(day(6), "suspended")] and again == []
@@ -236,55 +174,34 @@ def test_same_day_twice_sends_nothing_twice(db: Path, alerts_config: Path, webho
 def test_contradicted_agreement_is_taken_back_and_the_real_one_alerts(
     db: Path, alerts_config: Path
 ):
-    rows: list[dict] = []
-    _background(rows, 40)
-    add_day(
-        rows,
-        day(2),
-        NEG,
-        [-0.5],
-        signal="strike_action",
-        articles=2,
-        tag="s",
-        text="Actors walked off the job.",
+    _story(
+        db,
+        on(2, "strike_action", [-0.5], tag="s", text="Actors walked off the job."),
+        # day 8: a misread "deal" in two articles (corroborated, but wrong) ...
+        on(8, "agreement", [0.4], tag="false"),
+        # ... contradicted from day 12 on: the strike goes on, in two outlets
+        on(
+            12,
+            "strike_action",
+            [-0.4],
+            articles=1,
+            tag="c1",
+            source="wire",
+            text="Pickets continued outside the studios.",
+        ),
+        on(
+            13,
+            "strike_action",
+            [-0.4],
+            articles=1,
+            tag="c2",
+            source="trade",
+            text="The strike is in its fifth week.",
+        ),
+        # day 25: the real tentative agreement
+        on(25, "agreement", [0.7], tag="real", text="A tentative deal ends the strike."),
+        days=40,
     )
-    # day 8: a misread "deal" in two articles (corroborated, but wrong) ...
-    add_day(rows, day(8), NEG, [0.4], signal="agreement", articles=2, tag="false")
-    # ... contradicted from day 12 on: the strike goes on, in two outlets
-    add_day(
-        rows,
-        day(12),
-        NEG,
-        [-0.4],
-        signal="strike_action",
-        articles=1,
-        tag="c1",
-        source="wire",
-        text="Pickets continued outside the studios.",
-    )
-    add_day(
-        rows,
-        day(13),
-        NEG,
-        [-0.4],
-        signal="strike_action",
-        articles=1,
-        tag="c2",
-        source="trade",
-        text="The strike is in its fifth week.",
-    )
-    # day 25: the real tentative agreement
-    add_day(
-        rows,
-        day(25),
-        NEG,
-        [0.7],
-        signal="agreement",
-        articles=2,
-        tag="real",
-        text="A tentative deal ends the strike.",
-    )
-    write_sentences(db, rows)
     raised = _replay(db, alerts_config, 40)
     assert _changes(raised) == [
         (day(2), "on_strike"),
@@ -298,15 +215,11 @@ def test_contradicted_agreement_is_taken_back_and_the_real_one_alerts(
 
 
 def test_change_seen_late_still_alerts_once(db: Path, alerts_config: Path):
-    rows: list[dict] = []
-    _background(rows, 12)
-    add_day(rows, day(6), NEG, [-0.6], signal="breakdown", articles=1, tag="a", source="wire")
-    write_sentences(db, rows)
+    _story(db, on(6, "breakdown", [-0.6], articles=1, tag="a", source="wire"), days=12)
     assert _changes(_replay(db, alerts_config, 8)) == []
     # the second outlet's article of day 6 is only loaded on day 8
-    late: list[dict] = []
-    add_day(late, day(6), NEG, [-0.5], signal="breakdown", articles=1, tag="b", source="trade")
-    write_sentences(db, late)
+    late = on(6, "breakdown", [-0.5], articles=1, tag="b", source="trade")
+    _story(db, late, background=False)
     raised = run_alerts(db, day(8), alerts_config)
     assert _changes(raised) == [(day(6), "suspended")]
     assert run_alerts(db, day(9), alerts_config) == []

@@ -117,7 +117,7 @@ def write_sentences(db_path: Path, rows: list[dict[str, Any]]) -> None:
     """Insert articles and sentences set-based, as a load would leave them (URLs must be new).
 
     Rows may carry ``body_hash`` (syndicated copies share one), ``speaker`` and
-    ``signal_confidence``; the last two add the NLP's optional sentence columns to the table."""
+    ``signal_confidence`` (null when absent, as for sentences of an older NLP)."""
     df = pd.DataFrame(rows)
     for col in ("body_hash", "speaker", "signal_confidence"):
         if col not in df:
@@ -141,29 +141,19 @@ def write_sentences(db_path: Path, rows: list[dict[str, Any]]) -> None:
             from rows_df
             """
         )
-        optional = df[["speaker", "signal_confidence"]].notna().any()
-        if optional.any():
-            con.execute("alter table sentences add column if not exists speaker varchar")
-            con.execute("alter table sentences add column if not exists signal_confidence double")
+        # speaker and signal_confidence are columns of every warehouse (migrations 003 and 004)
         con.execute(
             """
             insert into sentences (article_id, sent_index, nlp_version, sentence, start_char,
-                                   end_char, negotiation, signal, tone, tone_score, issues, parties)
+                                   end_char, negotiation, signal, tone, tone_score, issues, parties,
+                                   speaker, signal_confidence)
             select article_id, sent_index, 'test-1', sentence, 0, length(sentence), negotiation,
                    signal, tone, tone_score, cast(issues as varchar[]),
-                   cast(parties as varchar[])
+                   cast(parties as varchar[]), cast(speaker as varchar),
+                   cast(signal_confidence as double)
             from rows_df
             """
         )
-        if optional.any():
-            con.execute(
-                """
-                update sentences as s
-                set speaker = r.speaker, signal_confidence = r.signal_confidence
-                from rows_df as r
-                where r.article_id = s.article_id and r.sent_index = s.sent_index
-                """
-            )
         con.unregister("rows_df")
 
 

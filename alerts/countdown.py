@@ -1,0 +1,92 @@
+"""'N days to contract expiry': the next milestone of a negotiation, as alerts and the brief say it.
+
+Milestones come from the warehouse view ``v_milestones`` (the watchlist's dates and those stated in
+coverage published by the day in question); the next one counts when it falls on the day or at most
+``countdown.within_days`` (alerts.yaml) after it. One query for every alert of a run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+#: the milestone kinds (kernel.labels.MILESTONE_KINDS) in words
+KIND_WORDS = {
+    "contract_expiry": "contract expiry",
+    "extension": "extended contract expiry",
+    "strike_vote": "strike vote",
+    "strike_start": "strike start",
+    "ratification_vote": "ratification vote",
+    "deadline": "deadline",
+}
+
+_NEXT_SQL = """
+select q.key, m.date, m.kind, m.label, m.source
+from countdown_spec as q
+inner join v_milestones as m
+    on m.negotiation = q.negotiation
+    and m.date between cast(q.day as date) and cast(q.day as date) + cast($within as integer)
+    and (m.source = 'watchlist' or m.published <= cast(q.day as date))
+qualify row_number() over (
+    partition by q.key order by m.date, m.source = 'coverage', m.kind, m.label
+) = 1
+"""
+
+
+def kind_words(kind: str) -> str:
+    return KIND_WORDS.get(kind, kind.replace("_", " "))
+
+
+def countdown_text(days: int, kind: str) -> str:
+    """'12 days to contract expiry', '1 day to strike vote', 'ratification vote today'."""
+    what = kind_words(kind)
+    if days == 0:
+        return f"{what} today"
+    return f"{days} day{'s' if days != 1 else ''} to {what}"
+
+
+def next_milestones(
+    con: duckdb.DuckDBPyConnection, wanted: list[tuple[str, dt.date]], within_days: int
+) -> dict[tuple[str, dt.date], dict[str, Any]]:
+    """For each (negotiation, day), its next milestone in [day, day + within_days], if any."""
+    if not wanted:
+        return {}
+    keys = sorted(set(wanted))
+    spec = pd.DataFrame(
+        {
+            "key": range(len(keys)),
+            "negotiation": [n for n, _ in keys],
+            "day": [d.isoformat() for _, d in keys],
+        }
+    )
+    con.register("countdown_spec", spec)
+    try:
+        rows = con.execute(_NEXT_SQL, {"within": within_days}).fetchall()
+    finally:
+        con.unregister("countdown_spec")
+    out = {}
+    for key, date, kind, label, source in rows:
+        neg, day = keys[key]
+        days = (date - day).days
+        out[(neg, day)] = {
+            "date": date.isoformat(),
+            "kind": kind,
+            "label": label,
+            "source": source,
+            "days": days,
+            "text": countdown_text(days, kind),
+        }
+    return out
+
+
+def attach_countdown(con: duckdb.DuckDBPyConnection, alerts: list[Any], within_days: int) -> None:
+    """details['countdown'] on every alert whose negotiation has a milestone that close to the
+    alert's day (absent otherwise), so the stored alert and every send say the same."""
+    found = next_milestones(con, [(a.negotiation, a.detected_on) for a in alerts], within_days)
+    for a in alerts:
+        hit = found.get((a.negotiation, a.detected_on))
+        if hit is not None:
+            a.details["countdown"] = hit
