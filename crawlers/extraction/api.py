@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import gzip
 import json
 from pathlib import Path
@@ -54,7 +55,10 @@ def _host(url: str | None) -> str | None:
 
 
 def extract_page(
-    html: bytes | str | None, url: str | None = None, source: str | None = None
+    html: bytes | str | None,
+    url: str | None = None,
+    source: str | None = None,
+    fetched: dt.datetime | dt.date | str | None = None,
 ) -> dict[str, Any]:
     """Everything downstream needs from one page; never raises on bad HTML (body is then None).
 
@@ -74,7 +78,7 @@ def extract_page(
     try:
         jsonld = metadata.jsonld_objects(tree)
         meta = metadata.meta_map(tree)
-        published, published_source = dates.published_date(jsonld, meta, tree, url)
+        published, published_source = dates.published_date(jsonld, meta, tree, url, fetched)
         record.update(
             title=metadata.title(jsonld, meta, tree),
             authors=metadata.authors(jsonld, meta),
