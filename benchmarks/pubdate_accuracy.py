@@ -66,12 +66,13 @@ FINDERS: dict[str, Callable[[dict[str, Any]], str | None]] = {
 }
 
 
-def evaluate(halves: tuple[str, ...]) -> dict[str, list[dict[str, Any]]]:
-    """Per half, one row per page: its label and every finder's answer."""
+def evaluate(halves: tuple[str, ...], limit: int | None = None) -> dict[str, list[dict[str, Any]]]:
+    """Per half, one row per page (the first ``limit`` only, for a smoke run): its label and
+    every finder's answer."""
     out: dict[str, list[dict[str, Any]]] = {}
     for half in halves:
         rows = []
-        for page in load_half(half):
+        for page in load_half(half)[:limit]:
             answers = {name: finder(page) for name, finder in FINDERS.items()}
             rows.append({k: v for k, v in page.items() if k != "html"} | {"answers": answers})
         out[half] = rows

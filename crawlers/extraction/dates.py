@@ -146,6 +146,8 @@ WEIGHTS = {
     "text_cue": 2.5,  # "Published March 3, 2024", "Publié le 3 mars 2024"
     "text": 1.6,  # a date alone in a byline / date-classed element at the top
     "relative": 1.6,  # "3 hours ago", with the fetch time
+    "text_late": 1.0,  # a date-classed line away from the top
+    "time_late": 0.8,  # the first <time datetime> away from the top
 }
 #: a day the page also states as its update keeps this share of its weight
 MODIFIED_FACTOR = 0.4
@@ -161,6 +163,8 @@ SOURCE_OF = {
     "text_cue": "text",
     "text": "text",
     "relative": "text",
+    "text_late": "text",
+    "time_late": "markup",
 }
 
 _URL_DATE = (
@@ -242,7 +246,8 @@ _YEAR = r"(?P<year>(?:19|20)\d{2})"
 _TEXT_DATES = [
     # 3 March 2024, 3. März 2024, 3 de marzo de 2024, the 2nd of April 2023, 5 декабря 2024 г.
     re.compile(
-        rf"(?<![\w.]){_DAY}\.?\s*(?:de\s+|of\s+)?{_MONTH}\.?,?\s+(?:de\s+|del\s+)?{_YEAR}(?!\d)",
+        rf"(?<![\w.]){_DAY}(?:\.|-)?\s*(?:de\s+|of\s+)?{_MONTH}(?:\.?,?\s+|-)(?:de\s+|del\s+)?"
+        rf"{_YEAR}(?!\d)",
         re.IGNORECASE,
     ),
     # March 3, 2024; Sept. 14, 2023; Tue Mar 08, 2022
@@ -285,7 +290,7 @@ _PUBLISH_CUE = re.compile(
 )
 _UPDATE_CUE = re.compile(
     r"(updated|update|modified|edited|revised|mis\s+à\s+jour|mise\s+à\s+jour|modifié|"
-    r"aktualisiert|geändert|\bstand\b|actualizad[oa]|actualización|aggiornat[oa]|aggiornamento|"
+    r"aktualisiert|geändert|actualizad[oa]|actualización|aggiornat[oa]|aggiornamento|"
     r"atualizad[oa]|atualização|bijgewerkt|gewijzigd|zaktualizowano|aktualizacja|uppdaterad|"
     r"opdateret|oppdatert|päivitetty|обновлен|güncellen|aktualizováno|更新|수정)",
     re.IGNORECASE,
@@ -648,7 +653,50 @@ def markup_votes(
             if rel and not _UPDATE_CUE.search(own):
                 votes.append(Vote(rel, "relative"))
                 text_done = True
+    if not votes:
+        votes = _anywhere_votes(tree, off, _main_title(tree), day_first, modified)
     return votes
+
+
+_DATE_CLASS_STRICT = re.compile(
+    r"date|time|posted|publish|stamp|fecha|datum|data|tarih|dato|zeit", re.IGNORECASE
+)
+
+
+def _anywhere_votes(
+    tree: lxml_html.HtmlElement,
+    off: set[lxml_html.HtmlElement],
+    title: lxml_html.HtmlElement | None,
+    day_first: bool,
+    modified: dict[dt.date, str],
+) -> list[Vote]:
+    """When the top of the page states nothing: the first date-classed line that is mostly a
+    date (a date header above a blog post's title, a theme's date far below it), else the first
+    <time datetime> outside comments and lists. Weak votes: anything stated above outweighs them."""
+    skip = set(title.iter()) if title is not None else set()
+    first_time: Vote | None = None
+    for el in tree.iter():
+        if el in off or el in skip or not isinstance(el.tag, str):
+            continue
+        if el.tag == "time" and first_time is None:
+            value = el.get("datetime")
+            day = _machine_date(value) if value else None
+            marks = (el.get("class") or "").lower()
+            if day and "updat" not in marks and "modif" not in marks:
+                first_time = Vote(day, "time_late", _utc_hour(value))
+        marks = f"{el.get('class') or ''} {el.get('id') or ''}"
+        if not _DATE_CLASS_STRICT.search(marks):
+            continue
+        own = _own_text(el)
+        if not own or len(own) > SHORT_LINE or not _DIGIT.search(own):
+            continue
+        if _PUBLISH_CUE.search(own) or _date_share(own, day_first) >= 0.5:
+            got = [
+                v._replace(kind="text_late") for v in _text_votes(own, "text", day_first, modified)
+            ]
+            if got:
+                return got[:1]
+    return [first_time] if first_time else []
 
 
 _DATELINE = re.compile(r"^[A-ZÀ-Ý][A-ZÀ-Ý .'-]{2,}(?:,\s*[A-Z][\w.]+(?:\s[A-Z][\w.]+)?)?,\s")
