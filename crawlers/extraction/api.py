@@ -62,6 +62,10 @@ def extract_page(
 ) -> dict[str, Any]:
     """Everything downstream needs from one page; never raises on bad HTML (body is then None).
 
+    ``fetched`` (when the page was fetched: a datetime, a date or an ISO string) lets the date
+    finder read a byline's "3 hours ago" and bounds the future; without it relative dates are
+    ignored.
+
     A broken rules file is the one exception: it is a configuration error the user must fix, and
     silently extracting without rules would store worse bodies for a whole crawl.
     """
@@ -112,8 +116,8 @@ def read_page(path: Path) -> bytes:
     return data
 
 
-def extract_file(path: Path, url: str | None = None) -> dict[str, Any]:
-    return extract_page(read_page(path), url=url)
+def extract_file(path: Path, url: str | None = None, fetched: str | None = None) -> dict[str, Any]:
+    return extract_page(read_page(path), url=url, fetched=fetched)
 
 
 def page_id(path: Path) -> str:

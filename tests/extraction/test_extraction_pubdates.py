@@ -17,6 +17,7 @@ from benchmarks import pubdate_accuracy
 from benchmarks.pubdate_accuracy import FIXTURES, load_half
 from crawlers.extraction import extract_page
 from crawlers.extraction.dates import text_dates
+from tests.support.cli import tw
 
 from .pages import PARAGRAPHS, article_html
 
@@ -115,3 +116,12 @@ def test_benchmark_runs_on_both_halves_and_writes_its_section(tmp_path: Path) ->
     pubdate_accuracy.write_section(text, results)
     written = results.read_text(encoding="utf-8")
     assert "old" not in written and "| heldout | " in written and "kept" in written
+
+
+def test_cli_extract_reads_relative_dates_with_fetched() -> None:
+    page = FIXTURES / "dev" / "relative-yesterday.html"
+    got = json.loads(tw("extract", str(page), "--fetched", "2026-03-14T09:00:00Z").stdout)
+    assert got["published"] == "2026-03-13"
+    assert json.loads(tw("extract", str(page)).stdout)["published"] is None
+    bad = tw("extract", str(page), "--fetched", "yesterday", check=False)
+    assert bad.returncode != 0 and "--fetched" in bad.stderr
