@@ -437,8 +437,10 @@ def text_dates(text: str, day_first: bool = True) -> list[tuple[int, int, dt.dat
 
 
 def _relative(text: str, fetched: dt.datetime) -> dt.date | None:
+    """The day of "3 hours ago", "vor 2 Tagen", "yesterday at 16:05" seen at ``fetched``; only
+    when the expression is most of the line or follows a publish cue ("Today's paper" is not)."""
     m = _RELATIVE.search(text)
-    if not m:
+    if not m or (len(m.group(0)) < 0.3 * len(text) and not _PUBLISH_CUE.search(text)):
         return None
     if m.group("yesterday"):
         return (fetched - dt.timedelta(days=1)).date()

@@ -54,6 +54,10 @@ def test_relative_dates_need_the_fetch_time() -> None:
     # "3 hours ago" read at 01:00 UTC is the day before
     early = extract_page(page["html"], url=page["url"], fetched="2026-03-15T01:00:00Z")
     assert early["published"] == "2026-03-14"
+    # a word like "today" in a short line of an undated page is not a date
+    kicker = article_html(paragraphs=["Today's top stories", *PARAGRAPHS])
+    fetched = "2026-03-15T01:00:00Z"
+    assert extract_page(kicker, url=page["url"], fetched=fetched)["published"] is None
 
 
 def test_a_date_in_the_body_is_not_the_publication_date() -> None:
