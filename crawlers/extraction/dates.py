@@ -488,6 +488,12 @@ def _main_title(tree: lxml_html.HtmlElement) -> lxml_html.HtmlElement | None:
     return None
 
 
+def _body(tree: lxml_html.HtmlElement) -> lxml_html.HtmlElement:
+    """The visible part: a <title> naming a date is no byline."""
+    body = tree.find("body")
+    return body if body is not None else tree
+
+
 def _top_blocks(
     title: lxml_html.HtmlElement | None, tree: lxml_html.HtmlElement
 ) -> Iterator[lxml_html.HtmlElement]:
@@ -501,7 +507,7 @@ def _top_blocks(
         )
     inside_title = set(title.iter()) if title is not None else set()
     started = start is None
-    for el in tree.iter():
+    for el in _body(tree).iter():
         if el is start:
             started = True
         if not started or not isinstance(el.tag, str) or el.tag in _OFF_TAGS:
@@ -677,7 +683,7 @@ def _anywhere_votes(
     <time datetime> outside comments and lists. Weak votes: anything stated above outweighs them."""
     skip = set(title.iter()) if title is not None else set()
     first_time: Vote | None = None
-    for el in tree.iter():
+    for el in _body(tree).iter():
         if el in off or el in skip or not isinstance(el.tag, str):
             continue
         if el.tag == "time" and first_time is None:

@@ -129,3 +129,11 @@ def test_cli_extract_reads_relative_dates_with_fetched() -> None:
     assert json.loads(tw("extract", str(page)).stdout)["published"] is None
     bad = tw("extract", str(page), "--fetched", "yesterday", check=False)
     assert bad.returncode != 0 and "--fetched" in bad.stderr
+
+
+def test_a_date_in_the_headline_or_the_title_tag_is_not_a_byline() -> None:
+    named = article_html(title="Council minutes, 14 February 2024")
+    assert extract_page(named, url="https://news.example.com/minutes")["published"] is None
+    paras = "".join(f"<p>{p}</p>" for p in PARAGRAPHS)
+    bare = f"<html><head><title>14.02.2024</title></head><body><div>{paras}</div></body></html>"
+    assert extract_page(bare, url="https://news.example.com/minutes")["published"] is None
