@@ -22,6 +22,7 @@ from benchmarks.crawl import child_env
 HERE = Path(__file__).resolve().parent
 BENCHMARKS = [
     "extraction",
+    "pubdate_accuracy",
     "nlp_quality",
     "nlp_speaker",
     "nlp_speed",

@@ -47,11 +47,17 @@ class _Deadline(BaseException):
 
 
 def analyse_page(
-    raw: bytes, content_type: str | None, url: str | None, source: str | None
+    raw: bytes,
+    content_type: str | None,
+    url: str | None,
+    source: str | None,
+    fetched: str | None = None,
 ) -> dict[str, Any]:
     """Everything the crawl needs from one fetched page: ``extract_page``'s fields plus the
-    body's exact hash and simhash (both pure functions of the body, so they run here too)."""
-    page = extract_page(decode_html(raw, content_type), url=url, source=source)
+    body's exact hash and simhash (both pure functions of the body, so they run here too).
+
+    ``fetched`` (ISO timestamp of the fetch) resolves a byline's "3 hours ago"."""
+    page = extract_page(decode_html(raw, content_type), url=url, source=source, fetched=fetched)
     body = page.get("body")
     page["body_hash"] = body_hash(body) if body else None
     page["simhash"] = to_hex(simhash(body)) if body else None

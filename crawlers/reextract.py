@@ -57,7 +57,9 @@ def reextract_run(root: Path, run: RunFolder) -> Reextracted:
                 except TablewatchError:
                     missing += 1
                 else:
-                    fresh = analyse_page(html, content_type, rec.get("url"), rec.get("source"))
+                    fresh = analyse_page(
+                        html, content_type, rec.get("url"), rec.get("source"), rec.get("fetched_at")
+                    )
                     if fresh.get("body"):
                         for key in EXTRACTED_FIELDS:
                             rec[key] = fresh.get(key, rec.get(key))

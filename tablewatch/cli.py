@@ -7,6 +7,7 @@ imported inside the commands: ``tablewatch --help`` answers instantly.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 import sys
@@ -210,6 +211,10 @@ def extract(
     output: Annotated[
         Path | None, typer.Option("--output", help="With --html-dir: the JSON file to write.")
     ] = None,
+    fetched: Annotated[
+        str | None,
+        typer.Option(help="When the page was fetched (ISO time): reads a byline's '3 hours ago'."),
+    ] = None,
 ) -> None:
     """Print the extraction (title, authors, dates, body...) of one page, or of a folder into a file."""
     from crawlers.extraction import extract_dir, extract_file
@@ -226,7 +231,12 @@ def extract(
         raise TablewatchError("give a PAGE.html[.gz] or --html-dir DIR --output OUT.json")
     if not page.is_file():
         raise TablewatchError(f"no such file: {page}")
-    _echo_json(extract_file(page, url=url))
+    if fetched is not None:
+        try:
+            dt.datetime.fromisoformat(fetched.replace("Z", "+00:00"))
+        except ValueError:
+            raise TablewatchError(f"--fetched is not an ISO time: {fetched!r}") from None
+    _echo_json(extract_file(page, url=url, fetched=fetched))
 
 
 @app.command()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import gzip
 import json
 from pathlib import Path
@@ -54,9 +55,16 @@ def _host(url: str | None) -> str | None:
 
 
 def extract_page(
-    html: bytes | str | None, url: str | None = None, source: str | None = None
+    html: bytes | str | None,
+    url: str | None = None,
+    source: str | None = None,
+    fetched: dt.datetime | dt.date | str | None = None,
 ) -> dict[str, Any]:
     """Everything downstream needs from one page; never raises on bad HTML (body is then None).
+
+    ``fetched`` (when the page was fetched: a datetime, a date or an ISO string) lets the date
+    finder read a byline's "3 hours ago" and bounds the future; without it relative dates are
+    ignored.
 
     A broken rules file is the one exception: it is a configuration error the user must fix, and
     silently extracting without rules would store worse bodies for a whole crawl.
@@ -74,7 +82,7 @@ def extract_page(
     try:
         jsonld = metadata.jsonld_objects(tree)
         meta = metadata.meta_map(tree)
-        published, published_source = dates.published_date(jsonld, meta, tree, url)
+        published, published_source = dates.published_date(jsonld, meta, tree, url, fetched)
         record.update(
             title=metadata.title(jsonld, meta, tree),
             authors=metadata.authors(jsonld, meta),
@@ -108,8 +116,8 @@ def read_page(path: Path) -> bytes:
     return data
 
 
-def extract_file(path: Path, url: str | None = None) -> dict[str, Any]:
-    return extract_page(read_page(path), url=url)
+def extract_file(path: Path, url: str | None = None, fetched: str | None = None) -> dict[str, Any]:
+    return extract_page(read_page(path), url=url, fetched=fetched)
 
 
 def page_id(path: Path) -> str:

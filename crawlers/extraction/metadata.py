@@ -35,21 +35,23 @@ _LANG = re.compile(r"^([a-zA-Z]{2,3})(?:[-_].*)?$")
 _SPACE = re.compile(r"\s+")
 
 
-def _walk(node: Any) -> Iterator[dict[str, Any]]:
-    """Every JSON-LD object, including those nested in @graph, lists and mainEntity."""
+def _walk(node: Any, listed: bool = False) -> Iterator[tuple[dict[str, Any], bool]]:
+    """Every JSON-LD object, including those nested in @graph, lists and mainEntity, each with
+    whether it sits in an ItemList (then it is another page: a teaser, a related story)."""
     if isinstance(node, list):
         for item in node:
-            yield from _walk(item)
+            yield from _walk(item, listed)
     elif isinstance(node, dict):
-        yield node
+        yield node, listed
         for key, value in node.items():
             if key in ("@graph", "mainEntity", "mainEntityOfPage", "itemListElement") or (
                 isinstance(value, (list, dict)) and key == "@list"
             ):
-                yield from _walk(value)
+                yield from _walk(value, listed or key == "itemListElement")
 
 
-def _types(obj: dict[str, Any]) -> set[str]:
+def object_types(obj: dict[str, Any]) -> set[str]:
+    """The lower-cased schema.org types of one JSON-LD object."""
     raw = obj.get("@type")
     values = raw if isinstance(raw, list) else [raw]
     return {str(v).rsplit("/", 1)[-1].lower() for v in values if v}
@@ -58,6 +60,7 @@ def _types(obj: dict[str, Any]) -> set[str]:
 def jsonld_objects(tree: lxml_html.HtmlElement) -> list[dict[str, Any]]:
     """JSON-LD objects of the page, article-like ones first; tolerant of broken scripts."""
     found: list[dict[str, Any]] = []
+    listed: list[dict[str, Any]] = []
     for script in tree.xpath('//script[contains(translate(@type,"LDJSON","ldjson"),"ld+json")]'):
         text = (script.text or "").strip()
         if not text:
@@ -67,11 +70,12 @@ def jsonld_objects(tree: lxml_html.HtmlElement) -> list[dict[str, Any]]:
             data = json.loads(text, strict=False)
         except ValueError:
             continue
-        found.extend(_walk(data))
-    articles = [o for o in found if _types(o) & (ARTICLE_TYPES - {"webpage"})]
-    pages = [o for o in found if "webpage" in _types(o)]
+        for obj, in_list in _walk(data):
+            (listed if in_list else found).append(obj)
+    articles = [o for o in found if object_types(o) & (ARTICLE_TYPES - {"webpage"})]
+    pages = [o for o in found if "webpage" in object_types(o)]
     rest = [o for o in found if o not in articles and o not in pages]
-    return articles + pages + rest
+    return articles + pages + rest + listed
 
 
 def meta_map(tree: lxml_html.HtmlElement) -> dict[str, str]:

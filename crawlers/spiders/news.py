@@ -300,7 +300,10 @@ class NewsSpider(scrapy.Spider):
             # A PDF or random bytes labelled text/html would "extract" to garbage sentences.
             self.crawler.stats.inc_value("tablewatch/not_html")
             return self._failed_item(response.request, "not_html", response.status, response.url)
-        page = await self.extractor.extract(response.body, ctype, response.url, source.name)
+        fetched_at = _now()
+        page = await self.extractor.extract(
+            response.body, ctype, response.url, source.name, fetched_at
+        )
         canonical = canonicalize(response.url)
         declared = page.get("canonical_url")
         if (
@@ -316,7 +319,7 @@ class NewsSpider(scrapy.Spider):
             url=response.url,
             canonical_url=canonical,
             source=source.name,
-            fetched_at=_now(),
+            fetched_at=fetched_at,
             crawl_day=self.day,
             title=page.get("title"),
             authors=list(page.get("authors") or []),

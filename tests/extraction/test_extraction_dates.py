@@ -4,7 +4,7 @@ import json
 
 from crawlers.extraction import extract_page
 
-from .pages import article_html
+from .pages import PARAGRAPHS, article_html
 
 JSONLD = {
     "@context": "https://schema.org",
@@ -17,14 +17,15 @@ JSONLD = {
 OG = '<meta property="article:published_time" content="2025-03-02T10:00:00Z">'
 META = '<meta name="pubdate" content="2025-03-01">'
 URL_WITH_DATE = "https://news.example.com/2025/02/27/port-talks-stall"
+URL_NO_DATE = "https://news.example.com/ports/port-talks-stall"
 
 
 def _jsonld(obj: object) -> str:
     return f'<script type="application/ld+json">{json.dumps(obj)}</script>'
 
 
-def test_jsonld_beats_opengraph_meta_and_url() -> None:
-    page = extract_page(article_html(head=_jsonld(JSONLD) + OG + META), url=URL_WITH_DATE)
+def test_jsonld_beats_opengraph_and_meta() -> None:
+    page = extract_page(article_html(head=_jsonld(JSONLD) + OG + META), url=URL_NO_DATE)
     # the publisher's local calendar day, not the UTC one
     assert page["published"] == "2025-03-04"
     assert page["published_source"] == "jsonld"
@@ -34,17 +35,17 @@ def test_jsonld_beats_opengraph_meta_and_url() -> None:
 
 def test_jsonld_inside_graph_is_found() -> None:
     graph = {"@context": "https://schema.org", "@graph": [{"@type": "WebSite"}, JSONLD]}
-    page = extract_page(article_html(head=_jsonld(graph)), url=URL_WITH_DATE)
+    page = extract_page(article_html(head=_jsonld(graph)), url=URL_NO_DATE)
     assert (page["published"], page["published_source"]) == ("2025-03-04", "jsonld")
 
 
 def test_opengraph_when_no_jsonld() -> None:
-    page = extract_page(article_html(head=OG + META), url=URL_WITH_DATE)
+    page = extract_page(article_html(head=OG + META), url=URL_NO_DATE)
     assert (page["published"], page["published_source"]) == ("2025-03-02", "opengraph")
 
 
 def test_meta_when_no_jsonld_or_opengraph() -> None:
-    page = extract_page(article_html(head=META), url=URL_WITH_DATE)
+    page = extract_page(article_html(head=META), url=URL_NO_DATE)
     assert (page["published"], page["published_source"]) == ("2025-03-01", "meta")
 
 
@@ -57,11 +58,32 @@ def test_broken_jsonld_falls_through_to_next_source() -> None:
     broken = (
         '<script type="application/ld+json">{"@type": "NewsArticle", "datePublished": </script>'
     )
-    page = extract_page(article_html(head=broken + OG), url=URL_WITH_DATE)
+    page = extract_page(article_html(head=broken + OG), url=URL_NO_DATE)
     assert page["published_source"] == "opengraph"
 
 
-def test_htmldate_as_last_resort() -> None:
+def test_url_and_byline_outvote_a_cms_that_writes_the_update_into_date_published() -> None:
+    stamp = "2025-03-09T10:00:00-05:00"
+    cms = dict(JSONLD, datePublished=stamp, dateModified=stamp)
+    byline = '<p class="meta">Published Feb. 27, 2025 | Updated March 9, 2025</p>'
+    page = extract_page(article_html(head=_jsonld(cms), body_extra=byline), url=URL_WITH_DATE)
+    assert page["published"] == "2025-02-27"
+    assert page["published_source"] == "url"
+    # without the URL's and the byline's word, the one stated day stands
+    page = extract_page(article_html(head=_jsonld(cms)), url=URL_NO_DATE)
+    assert page["published"] == "2025-03-09"
+
+
+def test_utc_timestamp_counts_for_the_local_day_another_source_names() -> None:
+    og = '<meta property="article:published_time" content="2025-03-05T03:40:00Z">'
+    late_evening = ["March 4, 2025 10:40 PM EST", *PARAGRAPHS]
+    page = extract_page(article_html(head=og, paragraphs=late_evening), url=URL_NO_DATE)
+    assert page["published"] == "2025-03-04"
+    page = extract_page(article_html(head=og), url=URL_NO_DATE)
+    assert page["published"] == "2025-03-05"  # alone, the UTC day is all there is
+
+
+def test_time_element_in_the_byline_when_no_meta() -> None:
     body_extra = (
         '<p class="dateline">Published <time datetime="2024-11-18">18 November 2024</time></p>'
     )
@@ -69,7 +91,7 @@ def test_htmldate_as_last_resort() -> None:
         article_html(body_extra=body_extra), url="https://news.example.com/port-talks"
     )
     assert page["published"] == "2024-11-18"
-    assert page["published_source"] in {"htmldate", "meta"}
+    assert page["published_source"] in {"markup", "text"}
 
 
 def test_no_date_anywhere() -> None:
