@@ -8,12 +8,17 @@ copied into the repository.
 from __future__ import annotations
 
 import json
+import random
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 DEV_DIR = Path(__file__).resolve().parents[1] / ".." / "shared" / "dev-corpus"
+#: the grouped folds every benchmark and training script uses (``benchmarks.folds`` re-exports)
+SEED = 13
+K = 5
 
 
 @dataclass
@@ -74,3 +79,20 @@ def locate(article: Article | None, sentence: str) -> tuple[int, int] | None:
     if pos < 0:
         return None
     return pos, pos + len(sentence)
+
+
+def grouped_folds(docs: Iterable[str], k: int = K, seed: int = SEED) -> list[list[str]]:
+    """The ``k`` folds of article stems; each article in exactly one fold.
+
+    The distinct stems, sorted, shuffled with one fixed seed, dealt round-robin: every learned or
+    hand-tuned figure is quoted from articles it was not fitted on, split the same way everywhere
+    (the benchmarks, and the speaker model's choice of regularisation in ``nlp/train.py``).
+    """
+    stems = sorted(set(docs))
+    random.Random(seed).shuffle(stems)
+    return [sorted(stems[i::k]) for i in range(k)]
+
+
+def fold_of(docs: Sequence[str], k: int = K, seed: int = SEED) -> dict[str, int]:
+    """Article stem -> index of the fold that holds it out."""
+    return {doc: i for i, fold in enumerate(grouped_folds(docs, k, seed)) for doc in fold}
