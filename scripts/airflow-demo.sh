@@ -166,7 +166,7 @@ cleanup() {
         ps -o pid,pgid,args -p "${left// /,}" >&2 || true
         [ $rc = 0 ] && rc=1
     else
-        say "nothing left running"
+        say "nothing left running (${SECONDS}s in all)"
     fi
     exit $rc
 }
@@ -259,7 +259,7 @@ spawn dag-processor "$AIRFLOW" dag-processor
 spawn api-server "$AIRFLOW" api-server --host 127.0.0.1 --port "$API_PORT" --workers "$AIRFLOW__API__WORKERS"
 wait_until 300 "API server healthy on 127.0.0.1:$API_PORT" api_healthy || exit 1
 wait_until 300 "the DAG processor registers $DAILY and $ALERTS" dags_registered || exit 1
-say "ready: API http://127.0.0.1:$API_PORT, LocalExecutor, parallelism $AIRFLOW__CORE__PARALLELISM"
+say "ready after ${SECONDS}s: API http://127.0.0.1:$API_PORT, LocalExecutor, parallelism $AIRFLOW__CORE__PARALLELISM"
 
 # -- one day ----------------------------------------------------------------------------------
 
