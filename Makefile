@@ -35,10 +35,13 @@ bench: install ## Every benchmark; writes benchmarks/RESULTS.md
 bench-quick: install ## Smallest sizes only (< 3 min): run before committing to a hot path
 	@$(UV) run python -m benchmarks.run_all --quick
 
+airflow-demo: install ## The DAGs under a real Airflow on the demo site: runs one day, shows it, stops all
+	@scripts/airflow-demo.sh
+
 airflow-celery: install ## Airflow with the CeleryExecutor on 127.0.0.1 (Redis, PostgreSQL, 2 workers); stop: make airflow-celery-stop
 	@scripts/airflow-celery.sh start && scripts/airflow-celery.sh status && echo 'CLI: eval "$$(scripts/airflow-celery.sh env)"; .venv/bin/airflow ...'
 
 airflow-celery-stop: ## Stop every process `make airflow-celery` started
 	@scripts/airflow-celery.sh stop
 
-.PHONY: help uv install chromium demo test lint train bench bench-quick airflow-celery airflow-celery-stop
+.PHONY: help uv install chromium demo test lint train bench bench-quick airflow-demo airflow-celery airflow-celery-stop

@@ -63,9 +63,13 @@ def crawl(
     day: str,
     watchlist_path: Path | None = None,
     settings: dict | None = None,
+    on_progress: Callable[[dict[str, int]], None] | None = None,
 ) -> CrawlResult:
     """Crawl every source once for logical date ``day``; raises TablewatchError on bad config or
-    a crashed child (with the log's last line and its path)."""
+    a crashed child (with the log's last line and its path).
+
+    ``on_progress`` is called with the child's running counts (``crawlers.progress``) while it
+    runs, about once a second, and once with the final counts."""
     day = parse_day(day)
     # Validate config here too, so a typo is a one-line error, not a child's traceback.
     load_sources(sources_path)
@@ -83,7 +87,15 @@ def crawl(
         for stale in (*run_dir.glob("*.tmp"), *(raw_dir / day).glob("*.warc.gz.tmp")):
             stale.unlink()
         return _run_child(
-            sources_path, run_dir, raw_dir, db_path, day, watchlist_path, settings_json, lock_fd
+            sources_path,
+            run_dir,
+            raw_dir,
+            db_path,
+            day,
+            watchlist_path,
+            settings_json,
+            lock_fd,
+            on_progress,
         )
 
 
@@ -128,6 +140,7 @@ def _run_child(
     watchlist_path: Path | None,
     settings_json: str,
     lock_fd: int,
+    on_progress: Callable[[dict[str, int]], None] | None = None,
 ) -> CrawlResult:
     cmd = [
         sys.executable, "-m", "crawlers.run",
@@ -142,6 +155,9 @@ def _run_child(
         cmd += ["--db", str(Path(db_path).resolve())]
     if watchlist_path is not None:
         cmd += ["--watchlist", str(Path(watchlist_path).resolve())]
+    progress = _ProgressPoll(run_dir / PROGRESS_FILE, on_progress) if on_progress else None
+    if progress is not None:
+        cmd += ["--progress-file", str(progress.path)]
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO_DIR), env.get("PYTHONPATH")) if p)
     log_path = RunFolder(run_dir).crawl_log
@@ -155,7 +171,10 @@ def _run_child(
             preexec_fn=_die_with_parent(os.getpid()),  # noqa: PLW1509 - only prctl and getppid
         )
         try:
-            proc.wait()
+            if progress is None:
+                proc.wait()
+            else:
+                progress.wait(proc)
         except BaseException:  # interrupted (Ctrl-C, task timeout): never leave an orphan crawl
             proc.terminate()
             try:
@@ -163,11 +182,47 @@ def _run_child(
             except subprocess.TimeoutExpired:
                 proc.kill()
             raise
+    if progress is not None:
+        progress.finish()
     if proc.returncode != 0:
         raise TablewatchError(
             f"crawl failed (exit {proc.returncode}): {_last_line(log_path)} (log: {log_path})"
         )
     return read_result(run_dir)
+
+
+#: the child's running counts (crawlers.progress), removed when the crawl ends
+PROGRESS_FILE = "crawl_progress.json"
+
+
+class _ProgressPoll:
+    """Reads the child's progress file while waiting for it, and passes new counts on."""
+
+    def __init__(self, path: Path, on_progress: Callable[[dict[str, int]], None]) -> None:
+        self.path, self.on_progress = path, on_progress
+        self._seen: dict[str, int] | None = None
+        path.unlink(missing_ok=True)  # a killed crawl's last counts are not this one's
+
+    def wait(self, proc: subprocess.Popen, poll_s: float = 0.5) -> None:
+        while True:
+            try:
+                proc.wait(timeout=poll_s)
+                return
+            except subprocess.TimeoutExpired:
+                self.read()
+
+    def read(self) -> None:
+        try:
+            counts = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):  # not written yet
+            return
+        if counts != self._seen:
+            self._seen = counts
+            self.on_progress(counts)
+
+    def finish(self) -> None:
+        self.read()
+        self.path.unlink(missing_ok=True)
 
 
 def _last_line(path: Path) -> str:
@@ -208,6 +263,7 @@ def build_settings(args: argparse.Namespace, overrides: dict[str, Any]) -> Any:
             "TABLEWATCH_DB": args.db,
             "TABLEWATCH_DAY": args.day,
             "TABLEWATCH_WATCHLIST": args.watchlist,
+            "TABLEWATCH_PROGRESS_FILE": args.progress_file,
         },
         priority="cmdline",
     )
@@ -275,6 +331,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--day", required=True)
     parser.add_argument("--watchlist")
     parser.add_argument("--settings-json", default="{}")
+    parser.add_argument("--progress-file", help="write running counts here (crawlers.progress)")
     parser.add_argument("--lock-fd", type=int, help="the day lock, already held by the parent")
     args = parser.parse_args(argv)
     if args.lock_fd is None:  # started on its own: take the day lock like crawl() does

@@ -82,6 +82,10 @@ CONCURRENT_ITEMS = 1
 # benchmark sites; 1 MB still keeps the worker busy (same speed, measured).
 SCRAPER_SLOT_MAX_ACTIVE_SIZE = 1_000_000
 
+# Running counts for the parent process (crawlers/progress.py); on when the parent names the file.
+EXTENSIONS = {"crawlers.progress.ProgressFile": 500}
+TABLEWATCH_PROGRESS_INTERVAL = 1.0
+
 ITEM_PIPELINES = {
     "crawlers.pipelines.ValidatePipeline": 100,
     "crawlers.pipelines.DedupePipeline": 200,

@@ -14,7 +14,7 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -225,8 +225,12 @@ def annotate_file(
     n_process: int = 1,
     progress: bool = True,
     watchlist_path: str | Path | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
 ) -> int:
     """Annotate a JSONL file into a JSONL file; returns the number of sentences written.
+
+    ``on_progress(done, total)`` is called as documents come out of the pipeline (the caller
+    decides how to show it); without it ``progress`` draws a bar when stderr is a terminal.
 
     The whole input is validated first (a bad line raises TablewatchError naming it, before any
     work), then the output is written to a temporary file and moved into place, so a rerun simply
@@ -237,7 +241,8 @@ def annotate_file(
     output_path.parent.mkdir(parents=True, exist_ok=True)
     tmp = output_path.with_name(output_path.name + f".tmp{os.getpid()}")
     count = 0
-    show = progress and sys.stderr.isatty()
+    show = on_progress is None and progress and sys.stderr.isatty()
+    started, last_id = 0, None
     try:
         with tmp.open("w", encoding="utf-8") as out:
             records = read_input(input_path)
@@ -248,7 +253,12 @@ def annotate_file(
             ):
                 out.write(json.dumps(sentence, ensure_ascii=False) + "\n")
                 count += 1
+                if on_progress is not None and sentence["id"] != last_id:
+                    last_id, started = sentence["id"], started + 1
+                    on_progress(started - 1, total)  # the documents before this one are done
         os.replace(tmp, output_path)
+        if on_progress is not None:
+            on_progress(total, total)
     finally:
         tmp.unlink(missing_ok=True)
     return count

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import sys
 import time
 from collections.abc import Callable
 from functools import wraps
@@ -165,23 +164,24 @@ def annotate(
 ) -> None:
     """Label every sentence: with --input/--output any JSONL file, else the day's crawled articles."""
     _setup_logging(verbose)
-    progress = sys.stderr.isatty()
     if input is not None or output is not None:
         if input is None or output is None:
             raise TablewatchError("--input and --output go together")
         from kernel.watchlist import load_watchlist
         from nlp.annotate import annotate_file
+        from tablewatch.progress import Reporter
 
         load_watchlist(watchlist)
         started = time.perf_counter()
-        n = annotate_file(
-            input,
-            output,
-            batch_size=batch_size,
-            n_process=n_process,
-            progress=progress,
-            watchlist_path=watchlist,
-        )
+        with Reporter("annotate", "documents") as reporter:
+            n = annotate_file(
+                input,
+                output,
+                batch_size=batch_size,
+                n_process=n_process,
+                on_progress=reporter.update,
+                watchlist_path=watchlist,
+            )
         log.info(
             "annotated %d sentences into %s in %.1fs", n, output, time.perf_counter() - started
         )
@@ -193,7 +193,6 @@ def annotate(
             db,
             date,
             n_process=n_process,
-            progress=progress,
             batch_size=batch_size,
             watchlist=watchlist,
         )
@@ -435,7 +434,6 @@ def run(
             date,
             sources=sources,
             n_process=n_process,
-            progress=sys.stderr.isatty(),
             watchlist=watchlist,
         )
     )

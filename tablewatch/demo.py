@@ -61,7 +61,7 @@ def run_demo(db: str | Path, fresh: bool = True, console: Console | None = None)
         crawl = pipeline.crawl_stage(db, today, sources=sources)
         timings["crawl"] = time.perf_counter() - t
     t = time.perf_counter()
-    annotate = pipeline.annotate_stage(db, today, progress=console.is_terminal)
+    annotate = pipeline.annotate_stage(db, today)
     timings["annotate"] = time.perf_counter() - t
     t = time.perf_counter()
     load = pipeline.load_stage(db, today)

@@ -66,10 +66,13 @@ def crawl_stage(
     sources: str | Path | None = None,
     watchlist: str | Path | None = None,
     settings: dict[str, Any] | None = None,
+    progress: bool = True,
 ) -> dict[str, Any]:
-    """Crawl every source into the day's run folder and the raw archive (Scrapy in a child process)."""
+    """Crawl every source into the day's run folder and the raw archive (Scrapy in a child process);
+    ``progress`` shows the child's running counts (tablewatch.progress)."""
     from crawlers.run import crawl
     from crawlers.sources import load_crawl_settings, load_sources
+    from tablewatch.progress import crawl_reporter
 
     started = time.perf_counter()
     day = parse_day(day)
@@ -81,15 +84,17 @@ def crawl_stage(
     run = lay.run(day)
     run_dir = run.path
     run_dir.mkdir(parents=True, exist_ok=True)
-    result = crawl(
-        sources_path=sources_path,
-        run_dir=run_dir,
-        raw_dir=lay.raw_dir,
-        db_path=lay.db,
-        day=day,
-        watchlist_path=watchlist,
-        settings=settings,
-    )
+    with crawl_reporter(enabled=progress) as reporter:
+        result = crawl(
+            sources_path=sources_path,
+            run_dir=run_dir,
+            raw_dir=lay.raw_dir,
+            db_path=lay.db,
+            day=day,
+            watchlist_path=watchlist,
+            settings=settings,
+            on_progress=reporter.crawl_counts if progress else None,
+        )
     _drop_annotations(run)
     summary = _as_dict(result)
     summary.update(day=day, run_dir=str(run_dir))
@@ -143,14 +148,16 @@ def annotate_stage(
     db: str | Path,
     day: str | dt.date | None = None,
     n_process: int = 1,
-    progress: bool = False,
+    progress: bool = True,
     batch_size: int = 32,
     watchlist: str | Path | None = None,
 ) -> dict[str, Any]:
-    """Label every sentence of the day's relevant articles with the current NLP version."""
+    """Label every sentence of the day's relevant articles with the current NLP version;
+    ``progress`` shows the articles done (tablewatch.progress)."""
     from kernel.records import AnnotateStats
     from nlp import NLP_VERSION
     from nlp.annotate import annotate_file
+    from tablewatch.progress import Reporter
 
     started = time.perf_counter()
     day = parse_day(day)
@@ -162,14 +169,16 @@ def annotate_stage(
         )
     run.annotate_stats.unlink(missing_ok=True)  # until the new sentences are whole
     documents = write_annotate_input(run.articles, run.annotate_input)
-    sentences = annotate_file(
-        run.annotate_input,
-        run.sentences,
-        batch_size=batch_size,
-        n_process=n_process,
-        progress=progress,
-        watchlist_path=watchlist,
-    )
+    with Reporter("annotate", "articles", total=documents, enabled=progress) as reporter:
+        sentences = annotate_file(
+            run.annotate_input,
+            run.sentences,
+            batch_size=batch_size,
+            n_process=n_process,
+            progress=False,
+            on_progress=reporter.update if progress else None,
+            watchlist_path=watchlist,
+        )
     stats = AnnotateStats(
         day=day, nlp_version=NLP_VERSION, documents=documents, sentences=sentences
     )
@@ -329,7 +338,7 @@ def run_day(
     day: str | dt.date | None = None,
     sources: str | Path | None = None,
     n_process: int = 1,
-    progress: bool = False,
+    progress: bool = True,
     alerts_config: str | Path | None = None,
     watchlist: str | Path | None = None,
 ) -> dict[str, Any]:
@@ -337,7 +346,7 @@ def run_day(
     day = parse_day(day)
     watchlist = _check_watchlist(watchlist)
     return {
-        "crawl": crawl_stage(db, day, sources=sources, watchlist=watchlist),
+        "crawl": crawl_stage(db, day, sources=sources, watchlist=watchlist, progress=progress),
         "annotate": annotate_stage(
             db, day, n_process=n_process, progress=progress, watchlist=watchlist
         ),
