@@ -142,7 +142,7 @@ class DemoSite:
 
     def __init__(
         self,
-        as_of: dt.date | None = None,
+        as_of: dt.date | str | None = None,
         generated: int | None = None,
         port_base: int | None = None,
         sitemap_page: int = SITEMAP_PAGE,
@@ -156,7 +156,8 @@ class DemoSite:
             corpus = default_corpus()
             validate(corpus, [s.name for s in self._specs])
             self.catalog = CorpusCatalog(corpus, self._specs)
-        self._as_of = as_of
+        self._as_of: dt.date | None = None
+        self.set_as_of(as_of)
         self._port_base = port_base
         self._sitemap_page = sitemap_page
         self._servers: list[_OutletServer] = []

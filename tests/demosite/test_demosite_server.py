@@ -253,3 +253,16 @@ def test_navigation_links_do_not_dead_end(site) -> None:
         for href in hrefs:
             expected = 403 if href.startswith(("/private/", "/account/")) else 200
             assert fetch(urljoin(outlet.base_url, href))[0] == expected, href
+
+
+def test_as_of_given_as_text_is_read_as_a_day_and_a_bad_one_is_refused(tmp_path) -> None:
+    """``DemoSite(as_of="2026-04-08")`` serves that day's storyline, as ``set_as_of`` does."""
+    counts = []
+    for as_of in ("2026-04-08", dt.date(2026, 4, 8)):
+        with DemoSite(as_of=as_of) as s:
+            sources = load_sources(s.write_sources(tmp_path / "sources.yaml"))
+            counts.append([len(feed_links(src.feeds[0])) for src in sources])
+    assert sum(counts[0]) > 0
+    assert counts[0] == counts[1]
+    with pytest.raises(TablewatchError, match="as_of"):
+        DemoSite(as_of="8 April")
