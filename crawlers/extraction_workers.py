@@ -26,6 +26,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
+from crawlers.discovery import page_signals
 from crawlers.extraction import extract_page
 from crawlers.extraction.encoding import decode_html
 from crawlers.fingerprints import body_hash, simhash, to_hex
@@ -47,11 +48,19 @@ class _Deadline(BaseException):
 
 
 def analyse_page(
-    raw: bytes, content_type: str | None, url: str | None, source: str | None
+    raw: bytes,
+    content_type: str | None,
+    url: str | None,
+    source: str | None,
+    signals: bool = False,
 ) -> dict[str, Any]:
     """Everything the crawl needs from one fetched page: ``extract_page``'s fields plus the
-    body's exact hash and simhash (both pure functions of the body, so they run here too)."""
-    page = extract_page(decode_html(raw, content_type), url=url, source=source)
+    body's exact hash and simhash (both pure functions of the body, so they run here too), and
+    with ``signals`` what the page says about being an article (``crawlers.discovery``)."""
+    html = decode_html(raw, content_type)
+    page = extract_page(html, url=url, source=source)
+    if signals:
+        page["page_signals"] = page_signals(html).to_dict()
     body = page.get("body")
     page["body_hash"] = body_hash(body) if body else None
     page["simhash"] = to_hex(simhash(body)) if body else None
