@@ -11,6 +11,10 @@ CPU than its downloads (benchmarks/crawl.py), and years of daily crawls would be
 inodes. The file is written as ``.tmp`` and renamed only when the crawl finishes, like the run's
 other files, so an interrupted crawl publishes no records and no record points into a missing file.
 
+The day's files are also the cache of a rerun of that day: ``day_index`` maps every URL they
+archived (and, after a redirect, the URL asked for) to its record, and the crawl's
+``DayArchiveMiddleware`` answers page requests from it with ``read_response``.
+
 Older installations archived ``raw/<h[:2]>/<h>.html.gz`` plus a ``.json`` of the response
 headers per page; ``read_page`` still reads those.
 """
