@@ -31,7 +31,11 @@ DAY = "2026-07-31"
 # (label, generated articles or None for the storyline, crawl settings)
 CASES: tuple[tuple[str, int | None, dict[str, Any]], ...] = (
     ("demo storyline, polite settings", None, {"LOG_LEVEL": "WARNING"}),
-    ("generated 1,000 articles, delays off", 1000, {**FAST, "TABLEWATCH_PREFILTER_BY_WINDOW": False}),
+    (
+        "generated 1,000 articles, delays off",
+        1000,
+        {**FAST, "TABLEWATCH_PREFILTER_BY_WINDOW": False},
+    ),
 )
 QUICK_CASES = CASES[1:]
 
