@@ -356,19 +356,22 @@ class NewsSpider(scrapy.Spider):
         self.crawler.stats.inc_value("tablewatch/article_responses")
         try:
             result = await self._article_item(response)
-            if isinstance(result, ArticleItem):
-                yield result
-            else:
-                for request in result:
-                    yield request
         except ExtractionFailed as exc:
             log.warning("extraction of %s failed: %s", response.url, exc.reason)
-            yield self._failed_item(response.request, exc.reason, response.status, response.url)
+            result = self._failed_item(response.request, exc.reason, response.status, response.url)
         except Exception:  # noqa: BLE001 - one hostile page must cost one record, not the crawl
             log.exception("extraction failed for %s", response.url)
-            yield self._failed_item(
+            result = self._failed_item(
                 response.request, "extraction_error", response.status, response.url
             )
+        if not isinstance(result, ArticleItem):
+            for request in result:  # a listing's links
+                yield request
+        elif result.status == "failed" and response.meta.get("candidate") == "unlikely":
+            # a link that did not look like an article and gave none: no record, only a count
+            self.crawler.stats.inc_value("tablewatch/candidates/unlikely_failed")
+        else:
+            yield result
 
     async def _article_item(self, response: Response) -> ArticleItem | list[scrapy.Request]:
         source = self._source(response)
@@ -466,7 +469,7 @@ class NewsSpider(scrapy.Spider):
     def article_failed(self, failure: Failure) -> Iterator[ArticleItem]:
         reason, status = failure_reason(failure)
         if failure.request.meta.get("candidate") == "unlikely":
-            # a link that did not even look like an article: no record, only a count
+            # as in parse_article: an unlikely link that gave no article leaves no record
             log.debug("candidate %s failed: %s", failure.request.url, reason)
             self.crawler.stats.inc_value("tablewatch/candidates/unlikely_failed")
             return

@@ -15,7 +15,7 @@ import pytest
 from crawlers.discovery import PageSignals, page_kind, page_signals
 from crawlers.run import crawl
 from tests.support.crawl import FAST, paragraphs, records
-from tests.support.site import FixtureSite, article_html, jsonld, og, river_html
+from tests.support.site import FixtureSite, article_html, jsonld, og, river_html, rss
 
 LEAD = "Writers Guild negotiators and the studios met again on {n}."
 DAY = "2023-07-21"
@@ -59,7 +59,7 @@ def site(tmp_path):
         }
         for n, path in enumerate((*LIKELY, *ONE_WORD, VIA_ROUNDUP)):
             s.page(path, _story(n, path, heads.get(path, "")))
-        nav = ["/", "/about/", "/section/labor/", "/private/members/"]
+        nav = ["/", "/about/", "/section/labor/", "/private/members/", "/feed/"]
         # page order puts one-word links first: the likely ones must still be requested first
         cards = [_card(p) for p in (ONE_WORD[0], "/story/roundup/", *LIKELY, *ONE_WORD[1:])]
         s.page("/section/labor/", river_html("Labor", cards, nav) .replace(
@@ -73,6 +73,7 @@ def site(tmp_path):
         s.page(
             "/about/", "<html><body><nav><a href='/'>Home</a></nav><p>About us.</p></body></html>"
         )
+        s.page("/feed/", rss([(s.base_url + LIKELY[0], None)]), "application/rss+xml")
         s.page("/", river_html("Home", [_card(p) for p in (*LIKELY, ONE_WORD[0])], nav))
         s.sources = s.write_sources(tmp_path / "sources.yaml", start_urls=["/section/labor/"])
         yield s
@@ -91,7 +92,8 @@ def test_one_word_slugs_are_fetched_and_listings_are_not_stored(site, tmp_path):
     articles = {*LIKELY, *ONE_WORD, VIA_ROUNDUP}
     assert set(stored) == articles  # every article, and no listing, menu page or home page
     assert {r["status"] for r in stored.values()} == {"relevant"}
-    assert result.fetched == len(articles) + 4  # + roundup, page 2, /about/ and the home page
+    # + roundup, page 2, /about/, the home page and the menu's feed (not HTML: no record)
+    assert result.fetched == len(articles) + 5
     hits = _page_hits(site)
     for path in (*NOT_ARTICLES, "/"):
         assert hits.count(path) == 1  # fetched once for its links, and never stored
@@ -102,6 +104,7 @@ def test_one_word_slugs_are_fetched_and_listings_are_not_stored(site, tmp_path):
     assert stats["tablewatch/candidates/unlikely_article"] == len(ONE_WORD)
     assert stats["tablewatch/candidates/unlikely_listing"] == 3  # roundup, page 2, home
     assert stats["tablewatch/candidates/unlikely_not_article"] == 1  # /about/
+    assert stats["tablewatch/candidates/unlikely_failed"] == 2  # the feed, robots' refusal
 
 
 def test_url_pattern_alone_missed_the_one_word_slugs(site, tmp_path):
