@@ -28,6 +28,7 @@ BENCHMARKS = [
     "nlp_speed",
     "warehouse",
     "crawl",
+    "crawl_rerun",
     "nlp_scaling",
     "alerts_backtest",
 ]

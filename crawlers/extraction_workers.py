@@ -26,6 +26,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
+from crawlers.discovery import page_signals
 from crawlers.extraction import extract_page
 from crawlers.extraction.encoding import decode_html
 from crawlers.fingerprints import body_hash, simhash, to_hex
@@ -52,12 +53,17 @@ def analyse_page(
     url: str | None,
     source: str | None,
     fetched: str | None = None,
+    signals: bool = False,
 ) -> dict[str, Any]:
     """Everything the crawl needs from one fetched page: ``extract_page``'s fields plus the
-    body's exact hash and simhash (both pure functions of the body, so they run here too).
+    body's exact hash and simhash (both pure functions of the body, so they run here too), and
+    with ``signals`` what the page says about being an article (``crawlers.discovery``).
 
     ``fetched`` (ISO timestamp of the fetch) resolves a byline's "3 hours ago"."""
-    page = extract_page(decode_html(raw, content_type), url=url, source=source, fetched=fetched)
+    html = decode_html(raw, content_type)
+    page = extract_page(html, url=url, source=source, fetched=fetched)
+    if signals:
+        page["page_signals"] = page_signals(html).to_dict()
     body = page.get("body")
     page["body_hash"] = body_hash(body) if body else None
     page["simhash"] = to_hex(simhash(body)) if body else None

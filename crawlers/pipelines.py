@@ -291,10 +291,11 @@ class ArchivePipeline:
         self.archive.open()
 
     def process_item(self, item: Any) -> Any:
-        if isinstance(item, ArticleItem) and item.raw_body:
+        # A page reused from this day's archive (crawlers.middlewares) keeps its record there.
+        if isinstance(item, ArticleItem) and item.raw_body and not item.raw_path:
             item.raw_path = self.archive.add(
                 item.url, item.http_status or 0, item.raw_headers or {}, item.raw_body,
-                item.fetched_at,
+                item.fetched_at, item.requested_url,
             )  # fmt: skip
         if isinstance(item, ArticleItem):
             item.raw_body = item.raw_headers = None

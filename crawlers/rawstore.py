@@ -11,6 +11,10 @@ CPU than its downloads (benchmarks/crawl.py), and years of daily crawls would be
 inodes. The file is written as ``.tmp`` and renamed only when the crawl finishes, like the run's
 other files, so an interrupted crawl publishes no records and no record points into a missing file.
 
+The day's files are also the cache of a rerun of that day: ``day_index`` maps every URL they
+archived (and, after a redirect, the URL asked for) to its record, and the crawl's
+``DayArchiveMiddleware`` answers page requests from it with ``read_response``.
+
 Older installations archived ``raw/<h[:2]>/<h>.html.gz`` plus a ``.json`` of the response
 headers per page; ``read_page`` still reads those.
 """
@@ -20,8 +24,10 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import json
+import logging
 import os
 import uuid
+from dataclasses import dataclass
 from http import HTTPStatus
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -30,6 +36,8 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 
 from kernel.errors import TablewatchError
+
+log = logging.getLogger(__name__)
 
 # The stored body is the one Scrapy decoded; headers that describe the wire encoding would make
 # WARC readers decode it a second time.
@@ -53,13 +61,21 @@ def _http_message(status: int, headers: dict[str, str], body: bytes) -> bytes:
     return head + _CRLF + _CRLF + body
 
 
-def _warc_record(url: str, date: str, block: bytes) -> bytes:
+# Extension field (WARC 1.1 lets writers add named fields; readers ignore those they do not know):
+# the URL the crawler asked for when a redirect ended at WARC-Target-URI, so a rerun of the day
+# finds the page by the link it follows.
+REQUESTED_URI = "Tablewatch-Requested-URI"
+
+
+def _warc_record(url: str, date: str, block: bytes, requested: str | None = None) -> bytes:
+    extra = f"{REQUESTED_URI}: {requested}\r\n" if requested and requested != url else ""
     head = (
         "WARC/1.1\r\n"
         "WARC-Type: response\r\n"
         f"WARC-Record-ID: <urn:uuid:{uuid.uuid4()}>\r\n"
         f"WARC-Date: {date}\r\n"
         f"WARC-Target-URI: {url}\r\n"
+        f"{extra}"
         "Content-Type: application/http; msgtype=response\r\n"
         f"Content-Length: {len(block)}\r\n\r\n"
     ).encode()
@@ -83,12 +99,19 @@ class RunArchive:
         self._fh = open(self._tmp, "wb")  # noqa: SIM115 - closed by publish/discard
 
     def add(
-        self, url: str, status: int, headers: dict[str, str], body: bytes, fetched_at: str
+        self,
+        url: str,
+        status: int,
+        headers: dict[str, str],
+        body: bytes,
+        fetched_at: str,
+        requested_url: str | None = None,
     ) -> str:
-        """Append one response record (its own gzip member); return its ``<path>#<offset>``."""
+        """Append one response record (its own gzip member); return its ``<path>#<offset>``.
+        ``requested_url``: the URL asked for, when a redirect led to ``url``."""
         if self._fh is None:
             raise RuntimeError("RunArchive.add before open")
-        record = _warc_record(url, fetched_at, _http_message(status, headers, body))
+        record = _warc_record(url, fetched_at, _http_message(status, headers, body), requested_url)
         offset = self._fh.tell()
         self._fh.write(gzip.compress(record, compresslevel=6, mtime=0))
         self.records += 1
@@ -114,6 +137,86 @@ class RunArchive:
     def discard(self) -> None:
         self._close()
         self._tmp.unlink(missing_ok=True)
+
+
+@dataclass(frozen=True)
+class ArchivedPage:
+    """Where one archived response lies (``raw_path`` as ``RunArchive.add`` returned it) and
+    when it was fetched (its WARC-Date, the record's ``fetched_at``)."""
+
+    raw_path: str
+    fetched_at: str
+    target_url: str
+
+
+@dataclass(frozen=True)
+class ArchivedResponse:
+    """One archived response as the crawler received it (body decoded, as Scrapy gave it)."""
+
+    url: str
+    status: int
+    headers: list[tuple[str, str]]
+    body: bytes
+    fetched_at: str
+
+
+def day_index(raw_dir: Path, day: str) -> dict[str, ArchivedPage]:
+    """Every page the finished crawls of ``day`` archived, by the URL they were fetched from
+    (WARC-Target-URI) and, after a redirect, the URL asked for. Files are read in the order they
+    were written (their names carry the time), so a page archived again later wins: the latest
+    crawl's copy is the one its ``articles.jsonl`` names. Unfinished (``.tmp``) files are never
+    read; an unreadable file is skipped with the records read before the damage."""
+    index: dict[str, ArchivedPage] = {}
+    folder = Path(raw_dir) / day
+    if not folder.is_dir():
+        return index
+    for file in sorted(folder.glob("*.warc.gz")):
+        relative = file.relative_to(Path(raw_dir).parent).as_posix()
+        try:
+            with open(file, "rb") as fh:
+                records = ArchiveIterator(fh)
+                for record in records:
+                    if record.rec_type != "response":
+                        continue
+                    head = record.rec_headers
+                    target = head.get_header("WARC-Target-URI")
+                    if not target:
+                        continue
+                    page = ArchivedPage(
+                        f"{relative}#{records.get_record_offset()}",
+                        head.get_header("WARC-Date") or "",
+                        target,
+                    )
+                    index[target] = page
+                    requested = head.get_header(REQUESTED_URI)
+                    if requested:
+                        index[requested] = page
+        except (OSError, ValueError, EOFError, ArchiveLoadFailed) as exc:
+            log.warning("raw archive %s is damaged after %d pages: %s", file, len(index), exc)
+    return index
+
+
+def read_response(root: Path, raw_path: str) -> ArchivedResponse:
+    """The whole archived response (status, headers, body); TablewatchError when unreadable."""
+    path, sep, offset = raw_path.partition("#")
+    if not sep:
+        raise TablewatchError(f"{raw_path} names no WARC record")
+    try:
+        with open(Path(root) / path, "rb") as fh:
+            fh.seek(int(offset))
+            record = next(iter(ArchiveIterator(fh)))
+            if record.rec_type != "response" or record.http_headers is None:
+                raise ValueError(f"record at {offset} is not an HTTP response")
+            http = record.http_headers
+            return ArchivedResponse(
+                url=record.rec_headers.get_header("WARC-Target-URI") or "",
+                status=int(http.get_statuscode() or 0),
+                headers=[(k, v) for k, v in http.headers if k.lower() not in _WIRE_HEADERS],
+                body=record.content_stream().read(),
+                fetched_at=record.rec_headers.get_header("WARC-Date") or "",
+            )
+    except (OSError, ValueError, EOFError, StopIteration, ArchiveLoadFailed) as exc:
+        raise TablewatchError(f"cannot read archived page {raw_path}: {exc}") from None
 
 
 def read_page(root: Path, raw_path: str) -> tuple[bytes, str | None]:

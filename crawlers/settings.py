@@ -61,6 +61,8 @@ REMOTE_CONTROL_ENABLED = False
 LOG_LEVEL = "INFO"
 
 DOWNLOADER_MIDDLEWARES = {
+    # A rerun of a day answers its page requests from the day's raw archive (listings never).
+    "crawlers.middlewares.DayArchiveMiddleware": 40,
     # Checks requests produced by redirects before anything else touches them.
     "crawlers.middlewares.OffsiteRedirectMiddleware": 60,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
@@ -138,3 +140,17 @@ TABLEWATCH_MAX_LINKS_PER_LISTING = 50_000
 TABLEWATCH_MAX_SITEMAP_DEPTH = 2
 # Section pages: which links are articles (a source may set its own `article_pattern`).
 TABLEWATCH_ARTICLE_URL_PATTERN = r"/\d{4}/\d{2}/|/[a-z0-9]+(?:-[a-z0-9]+){3,}/?(?:\.html?)?$"
+# A rerun of a day reuses the pages that day's finished crawls archived (raw/<day>/*.warc.gz)
+# and fetches only the listings and pages it has not seen yet: same records, no second round of
+# politeness delays. False fetches every page again.
+TABLEWATCH_REUSE_DAY_ARCHIVE = True
+# Section pages: links whose URL does not look like an article (a one-word slug, /story/aftermath/)
+# may still be one. They are fetched after every likely link, while the source's page budget
+# lasts, and the fetched page decides (JSON-LD / og:type, else a body of at least
+# ARTICLE_MIN_BODY_CHARS not made of teasers); a listing is used for its links, never stored.
+# CANDIDATE_HOPS: how many such links deep from a configured section page (0 = URL pattern only).
+TABLEWATCH_CANDIDATE_HOPS = 1
+TABLEWATCH_ARTICLE_MIN_BODY_CHARS = 400
+# Most pages (articles and candidates; not the configured feeds, sitemaps and section pages) one
+# source may have requested in one run; 0 = no limit. Links past it are counted, not fetched.
+TABLEWATCH_MAX_PAGES_PER_SOURCE = 10_000

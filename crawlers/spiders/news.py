@@ -2,6 +2,12 @@
 
 Discovery lives in ``crawlers.discovery`` and extraction in ``crawlers.extraction``; this module
 only decides what to request and turns every outcome, success or failure, into an item.
+
+A link of a section page is a *candidate*: the URL says whether it looks like an article, the
+fetched page decides (``crawlers.discovery.page_kind``). Likely links are requested at once;
+unlikely ones (a one-word slug) wait until the spider is idle, so they only spend what is left of
+the source's page budget, and are requested in page order. A candidate that turns out to be a
+listing gives its links and no record; an unlikely one that is not an article is dropped, counted.
 """
 
 from __future__ import annotations
@@ -15,14 +21,16 @@ from typing import Any
 
 import scrapy
 from scrapy import signals
+from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
-from crawlers.discovery import ListingError, parse_listing, section_links
+from crawlers.discovery import ListingError, PageSignals, page_kind, page_links, parse_listing
 from crawlers.extraction.encoding import decode_html, looks_binary
 from crawlers.extraction_workers import ExtractionFailed, ExtractionWorkers
 from crawlers.failures import failure_reason
 from crawlers.items import ArticleItem, FeedStateItem
+from crawlers.middlewares import ARCHIVED, REUSABLE
 from crawlers.sources import Source, load_sources
 from crawlers.state import load_state
 from crawlers.urls import article_id, canonicalize, host_allowed
@@ -103,8 +111,20 @@ class NewsSpider(scrapy.Spider):
         spider.listing_max_size = s.getint("TABLEWATCH_LISTING_MAXSIZE", 50 * 1024 * 1024)
         spider.default_pattern = re.compile(s["TABLEWATCH_ARTICLE_URL_PATTERN"])
         spider.scheduled: set[str] = set()
+        spider.budget = s.getint("TABLEWATCH_MAX_PAGES_PER_SOURCE", 10_000)
+        spider.max_hops = s.getint("TABLEWATCH_CANDIDATE_HOPS", 1)
+        spider.article_min_chars = s.getint("TABLEWATCH_ARTICLE_MIN_BODY_CHARS", 400)
+        if spider.budget < 0 or spider.max_hops < 0:
+            raise ConfigError(
+                "TABLEWATCH_MAX_PAGES_PER_SOURCE and TABLEWATCH_CANDIDATE_HOPS must be >= 0,"
+                f" got {spider.budget} and {spider.max_hops}"
+            )
+        # pages requested per source (the budget) and unlikely candidates waiting for idle time
+        spider.requested: dict[str, int] = {}
+        spider.waiting: dict[str, list[tuple[int, tuple[int, ...], str]]] = {}
         spider.extractor = spider._extractor(s)
         crawler.signals.connect(spider.extractor.close, signal=signals.spider_closed)
+        crawler.signals.connect(spider._release_candidates, signal=signals.spider_idle)
         return spider
 
     def _extractor(self, settings: Any) -> ExtractionWorkers:
@@ -131,15 +151,18 @@ class NewsSpider(scrapy.Spider):
 
     async def start(self) -> AsyncIterator[Any]:
         for source in self.sources:
+            # a configured section page is a listing, never a candidate of another one
+            self.scheduled.update(canonicalize(u) for u in source.start_urls)
+        for source in self.sources:
             for url in (*source.feeds, *source.sitemaps):
                 yield self._listing_request(url, source, depth=0)
-            for url in source.start_urls:
+            for i, url in enumerate(source.start_urls):
                 yield scrapy.Request(
                     url,
                     callback=self.parse_section,
                     errback=self.listing_failed,
                     dont_filter=True,
-                    meta=self._meta(source, listing_url=url),
+                    meta=self._meta(source, listing_url=url, hops=0, order=(i,)),
                 )
 
     # -- listings --------------------------------------------------------------------------
@@ -230,16 +253,45 @@ class NewsSpider(scrapy.Spider):
         return any(lo <= day <= hi for lo, hi in self.windows)
 
     def parse_section(self, response: Response) -> Iterator[Any]:
+        html = decode_html(response.body, _header(response, "Content-Type"))
+        yield from self._follow_links(response, html)
+
+    def _follow_links(self, response: Response, html: str) -> Iterator[scrapy.Request]:
+        """Candidates of a section page (or of a candidate that turned out to be a listing):
+        likely links now, unlikely ones queued for ``_release_candidates``."""
         source = self._source(response)
         pattern = source.extra.get("article_pattern")
         rx = re.compile(pattern) if pattern else self.default_pattern
-        html = decode_html(response.body, _header(response, "Content-Type"))
-        links = section_links(html, response.url, source.scope, rx)
-        self._count_dropped(response.meta["listing_url"], len(links))
-        for link in links[: self.max_links]:
-            request = self._article_request(link, source)
-            if request is not None:
-                yield request
+        hops, order = response.meta.get("hops", 0), tuple(response.meta.get("order", ()))
+        links = page_links(html, response.url, source.scope, rx)
+        self._count_dropped(response.meta.get("listing_url", response.url), len(links))
+        for pos, (link, likely) in enumerate(links[: self.max_links]):
+            if likely:
+                request = self._article_request(
+                    link, source, candidate="likely", hops=hops + 1, order=(*order, pos)
+                )
+                if request is not None:
+                    yield request
+            elif hops < self.max_hops:
+                self.waiting.setdefault(source.name, []).append((hops + 1, (*order, pos), link))
+            else:
+                self.crawler.stats.inc_value("tablewatch/candidates/too_deep")
+
+    def _release_candidates(self) -> None:
+        """On idle (every listing and likely page done): request the waiting unlikely links,
+        nearest the section page first, then in page order, while each source's budget lasts."""
+        released = 0
+        for source in self.sources:
+            for hops, order, link in sorted(self.waiting.pop(source.name, [])):
+                request = self._article_request(
+                    link, source, candidate="unlikely", hops=hops, order=order
+                )
+                if request is not None:
+                    self.crawler.engine.crawl(request)
+                    released += 1
+        if released:
+            self.crawler.stats.inc_value("tablewatch/candidates/requested", released)
+            raise DontCloseSpider
 
     def listing_failed(self, failure: Failure) -> Iterator[Any]:
         request = failure.request
@@ -251,9 +303,17 @@ class NewsSpider(scrapy.Spider):
 
     # -- articles --------------------------------------------------------------------------
     def _article_request(
-        self, url: str, source: Source, listed: dt.date | None = None
+        self,
+        url: str,
+        source: Source,
+        listed: dt.date | None = None,
+        candidate: str | None = None,
+        hops: int = 0,
+        order: tuple[int, ...] = (),
     ) -> scrapy.Request | None:
-        """None when the article is already stored, already requested, or off the source's site."""
+        """None when the article is already stored, already requested, off the source's site,
+        or past the source's page budget. ``candidate`` ("likely" / "unlikely"): a section link,
+        whose fetched page decides whether it is an article; None: a feed or sitemap entry."""
         if not url.startswith(("http://", "https://")) or not host_allowed(url, source.scope):
             self.crawler.stats.inc_value("tablewatch/link_offsite")
             return None
@@ -264,35 +324,56 @@ class NewsSpider(scrapy.Spider):
         if canonical in self.state.urls:
             self.crawler.stats.inc_value("tablewatch/link_already_stored")
             return None
+        used = self.requested.get(source.name, 0)
+        if self.budget and used >= self.budget:
+            self.crawler.stats.inc_value("tablewatch/over_page_budget")
+            return None
+        self.requested[source.name] = used + 1
         self.scheduled.add(canonical)
         # The first article to fetch starts the extraction workers, which import the extractor
         # while it downloads; a run that finds nothing new (most reruns) never starts them.
         self.extractor.start()
+        meta = self._meta(
+            source,
+            requested_url=canonical,
+            listed=listed.isoformat() if listed else None,
+            **{REUSABLE: True},
+        )
+        if candidate:
+            meta.update(candidate=candidate, hops=hops, order=order)
         return scrapy.Request(
             canonical,
             callback=self.parse_article,
             errback=self.article_failed,
             # Our own URL sets dedupe; Scrapy's filter would silently drop redirect loops.
             dont_filter=True,
-            meta=self._meta(
-                source, requested_url=canonical, listed=listed.isoformat() if listed else None
-            ),
+            # an unlikely candidate must never hold up a likely page or a listing
+            priority=-1 if candidate == "unlikely" else 0,
+            meta=meta,
         )
 
-    async def parse_article(self, response: Response) -> AsyncIterator[ArticleItem]:
+    async def parse_article(self, response: Response) -> AsyncIterator[Any]:
         self.crawler.stats.inc_value("tablewatch/article_responses")
         try:
-            yield await self._article_item(response)
+            result = await self._article_item(response)
         except ExtractionFailed as exc:
             log.warning("extraction of %s failed: %s", response.url, exc.reason)
-            yield self._failed_item(response.request, exc.reason, response.status, response.url)
+            result = self._failed_item(response.request, exc.reason, response.status, response.url)
         except Exception:  # noqa: BLE001 - one hostile page must cost one record, not the crawl
             log.exception("extraction failed for %s", response.url)
-            yield self._failed_item(
+            result = self._failed_item(
                 response.request, "extraction_error", response.status, response.url
             )
+        if not isinstance(result, ArticleItem):
+            for request in result:  # a listing's links
+                yield request
+        elif result.status == "failed" and response.meta.get("candidate") == "unlikely":
+            # a link that did not look like an article and gave none: no record, only a count
+            self.crawler.stats.inc_value("tablewatch/candidates/unlikely_failed")
+        else:
+            yield result
 
-    async def _article_item(self, response: Response) -> ArticleItem:
+    async def _article_item(self, response: Response) -> ArticleItem | list[scrapy.Request]:
         source = self._source(response)
         requested = response.meta["requested_url"]
         ctype = _header(response, "Content-Type")
@@ -300,10 +381,17 @@ class NewsSpider(scrapy.Spider):
             # A PDF or random bytes labelled text/html would "extract" to garbage sentences.
             self.crawler.stats.inc_value("tablewatch/not_html")
             return self._failed_item(response.request, "not_html", response.status, response.url)
-        fetched_at = _now()
+        candidate = response.meta.get("candidate")
+        archived = response.meta.get(ARCHIVED)
+        # a page reused from the day's archive keeps its record there and its fetch time
+        fetched_at = archived.fetched_at if archived else _now()
         page = await self.extractor.extract(
-            response.body, ctype, response.url, source.name, fetched_at
+            response.body, ctype, response.url, source.name, fetched_at, candidate is not None
         )
+        if candidate is not None:
+            links = self._not_an_article(response, candidate, page)
+            if links is not None:
+                return links
         canonical = canonicalize(response.url)
         declared = page.get("canonical_url")
         if (
@@ -320,6 +408,7 @@ class NewsSpider(scrapy.Spider):
             canonical_url=canonical,
             source=source.name,
             fetched_at=fetched_at,
+            raw_path=archived.raw_path if archived else None,
             crawl_day=self.day,
             title=page.get("title"),
             authors=list(page.get("authors") or []),
@@ -340,6 +429,27 @@ class NewsSpider(scrapy.Spider):
             },
         )
 
+    def _not_an_article(
+        self, response: Response, candidate: str, page: dict[str, Any]
+    ) -> list[scrapy.Request] | None:
+        """None when the candidate page is to be stored as an article; else the requests for the
+        links of a listing (an unlikely page that is not an article gives them too: a paged
+        section or a one-word section slug). A likely page the page itself does not contradict
+        stays an article, as its URL says."""
+        signals = PageSignals.from_dict(page.get("page_signals"))
+        kind = page_kind(signals, page.get("body"), self.article_min_chars)
+        stats = self.crawler.stats
+        if kind == "article" or (candidate == "likely" and kind is None):
+            stats.inc_value(f"tablewatch/candidates/{candidate}_article")
+            return None
+        stats.inc_value(f"tablewatch/candidates/{candidate}_{kind or 'not_article'}")
+        log.debug("%s is not an article (%s, %s)", response.url, kind, signals.declared_by)
+        if response.meta.get("hops", 0) > self.max_hops:
+            stats.inc_value("tablewatch/candidates/too_deep")
+            return []
+        html = decode_html(response.body, _header(response, "Content-Type"))
+        return list(self._follow_links(response, html))
+
     def _failed_item(
         self, request: scrapy.Request, reason: str, status: int | None, url: str | None = None
     ) -> ArticleItem:
@@ -359,5 +469,10 @@ class NewsSpider(scrapy.Spider):
 
     def article_failed(self, failure: Failure) -> Iterator[ArticleItem]:
         reason, status = failure_reason(failure)
+        if failure.request.meta.get("candidate") == "unlikely":
+            # as in parse_article: an unlikely link that gave no article leaves no record
+            log.debug("candidate %s failed: %s", failure.request.url, reason)
+            self.crawler.stats.inc_value("tablewatch/candidates/unlikely_failed")
+            return
         log.info("article %s failed: %s", failure.request.url, reason)
         yield self._failed_item(failure.request, reason, status)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
-from crawlers.rawstore import RunArchive, read_page
+from crawlers.rawstore import RunArchive, day_index, read_page, read_response
 from kernel.errors import TablewatchError
 
 PAGE = "<html><body><p>Talks resume on Monday. Crème brûlée for the negotiators.</p></body></html>"
@@ -104,3 +104,35 @@ def test_an_offset_inside_a_record_is_an_error(tmp_path: Path) -> None:
     file, _ = paths[0].split("#")
     with pytest.raises(TablewatchError, match="cannot read archived page"):
         read_page(tmp_path, f"{file}#7")
+
+
+def test_the_day_index_finds_pages_by_fetched_and_requested_url(tmp_path: Path) -> None:
+    raw = tmp_path / "raw"
+    first = RunArchive(raw, "2026-05-04")
+    first.open()
+    moved = first.add("http://example.com/new", 200, {"Content-Type": "text/html"}, b"<p>v1</p>",
+                      "2026-05-04T10:00:00Z", requested_url="http://example.com/old")  # fmt: skip
+    kept = first.add("http://example.com/kept", 200, {}, b"<p>kept</p>", "2026-05-04T10:00:01Z")
+    first.publish()
+    second = RunArchive(raw, "2026-05-04")  # a later run: its file name sorts after the first's
+    second.open()
+    again = second.add("http://example.com/new", 200, {}, b"<p>v2</p>", "2026-05-04T11:00:00Z")
+    second.publish()
+    unfinished = RunArchive(raw, "2026-05-04")
+    unfinished.open()
+    unfinished.add("http://example.com/unfinished", 200, {}, b"<p>x</p>", "2026-05-04T12:00:00Z")
+
+    index = day_index(raw, "2026-05-04")
+
+    assert index["http://example.com/old"].raw_path == moved  # asked for /old, redirected
+    assert index["http://example.com/new"].raw_path == again  # the later file wins
+    assert index["http://example.com/kept"].raw_path == kept
+    assert index["http://example.com/kept"].fetched_at == "2026-05-04T10:00:01Z"
+    assert "http://example.com/unfinished" not in index  # .tmp files are never read
+    assert day_index(raw, "2026-05-05") == {}
+    page = read_response(tmp_path, moved)
+    assert (page.url, page.status, page.body) == ("http://example.com/new", 200, b"<p>v1</p>")
+    assert ("Content-Type", "text/html") in page.headers
+    assert not any(k.lower() == "content-length" for k, _ in page.headers)
+    with pytest.raises(TablewatchError, match="names no WARC record"):
+        read_response(tmp_path, "raw/2026-05-04/x.warc.gz")

@@ -7,6 +7,7 @@ can assert what the crawler asked for, not only what it stored.
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import Callable
@@ -28,8 +29,12 @@ def article_html(
     published: str | None = "2023-07-14",
     canonical: str | None = None,
     charset: str | None = "utf-8",
+    head_extra: str = "",
+    aside: str = "",
 ) -> str:
-    head = [f"<title>{title}</title>"]
+    """An article page; ``head_extra`` adds markup to <head> (JSON-LD, Open Graph), ``aside``
+    a box after the article (a "most read" list)."""
+    head = [f"<title>{title}</title>", head_extra]
     if charset:
         head.append(f'<meta charset="{charset}">')
     if published:
@@ -39,7 +44,34 @@ def article_html(
     body = "".join(f"<p>{p}</p>" for p in paragraphs)
     return (
         f'<!doctype html><html lang="en"><head>{"".join(head)}</head><body><nav>Home | News</nav>'
-        f"<article><h1>{title}</h1>{body}</article><footer>(c) Fixture Press</footer></body></html>"
+        f"<article><h1>{title}</h1>{body}</article>{aside}<footer>(c) Fixture Press</footer>"
+        "</body></html>"
+    )
+
+
+def jsonld(type_: str | list[str], headline: str = "", **extra: Any) -> str:
+    """A JSON-LD <script> declaring the page's schema.org type."""
+    data = {"@context": "https://schema.org", "@type": type_, "headline": headline, **extra}
+    return f'<script type="application/ld+json">{json.dumps(data)}</script>'
+
+
+def og(type_: str) -> str:
+    return f'<meta property="og:type" content="{type_}">'
+
+
+def river_html(title: str, cards: list[tuple[str, str, str]], nav: list[str] = ()) -> str:
+    """A section page laid out as real ones are: a menu of one-word links, then a river of teaser
+    cards (link, headline, summary), as a section, a tag page or a paged archive shows them."""
+    menu = "".join(f'<li><a href="{href}">{href.strip("/").rsplit("/", 1)[-1] or "Home"}</a></li>'
+                   for href in nav)  # fmt: skip
+    items = "".join(
+        f'<div class="card"><h3><a href="{href}">{headline}</a></h3><p>{summary}</p></div>'
+        for href, headline, summary in cards
+    )
+    return (
+        f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{title}</title></head>'
+        f'<body><nav><ul>{menu}</ul></nav><main><h1>{title}</h1><div class="river">{items}</div>'
+        "</main><footer>(c) Fixture Press</footer></body></html>"
     )
 
 
