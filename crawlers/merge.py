@@ -83,14 +83,15 @@ class _Stats:
 
 def _read_part(folder: RunFolder, source: str) -> _Part:
     """A part as its crawl left it; no part, or one left running, is a failed one."""
+    finished = False
     if not folder.part_status.exists():
         status = CrawlPart(source, "failed", "no part: the outlet's crawl never ran")
     else:
         status = CrawlPart.read(folder.part_status)
-        if status.status == "running":
+        finished = status.status != "running"
+        if not finished:  # its crawl was killed: whatever files it left are not this attempt's
             status = CrawlPart(source, "failed", "interrupted: the outlet's crawl did not finish")
-    complete = status.status != "running" and folder.crawl_stats.exists()
-    if not complete or not folder.articles.exists():
+    if not finished or not folder.crawl_stats.exists() or not folder.articles.exists():
         return _Part(status, None, [], [])
     stats = CrawlStats.read(folder.crawl_stats)
     feeds = list(iter_jsonl(folder.feed_state)) if folder.feed_state.exists() else []

@@ -168,6 +168,8 @@ def _failure_record(context: Mapping[str, Any]) -> dict[str, Any]:
         "task_id": getattr(ti, "task_id", None),
         "run_id": getattr(ti, "run_id", None),
         "map_index": getattr(ti, "map_index", None),
+        # a mapped instance's name (the outlet of a crawl, the shard of an annotate)
+        "instance": getattr(ti, "rendered_map_index", None),
         "try_number": getattr(ti, "try_number", None),
         "day": day,
         "error": f"{type(exc).__name__}: {exc}" if exc is not None else None,

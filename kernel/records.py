@@ -144,9 +144,7 @@ class CrawlStats(_Record):
     scrapy: dict[str, Any] = field(
         default_factory=dict
     )  #: Scrapy's stats, free-form, diagnosis only
-    parts: list[CrawlPart] = field(
-        default_factory=list
-    )  #: per outlet, in sources order: ok, or failed with why (an outlet none of whose listings answered)
+    parts: list[CrawlPart] = field(default_factory=list)  #: per outlet: ok, or failed and why
 
 
 @dataclass(frozen=True)
