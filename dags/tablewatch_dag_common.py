@@ -194,8 +194,9 @@ def record_failure(context: Mapping[str, Any]) -> None:
     try:
         from tablewatch.pipeline import notify_failure
 
+        instance = f"[{record['instance']}]" if record.get("instance") else ""
         message = (
-            f"Tablewatch {record['dag_id']}.{record['task_id']} failed for {record['day']} "
+            f"Tablewatch {record['dag_id']}.{record['task_id']}{instance} failed for {record['day']} "
             f"(run {record['run_id']}, try {record['try_number']}): {record['error']}"
         )
         notify_failure(message)
