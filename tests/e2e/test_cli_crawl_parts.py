@@ -48,5 +48,7 @@ def test_crawl_per_source_then_merge_equals_one_crawl(tmp_path: Path) -> None:
     assert merged["cross_outlet_duplicates"] >= 1
     assert merged["failed_sources"] == ""
 
-    both = tw("crawl", "--db", str(parted_db), *common, "--merge", "--source", names[0], check=False)
+    both = tw(
+        "crawl", "--db", str(parted_db), *common, "--merge", "--source", names[0], check=False
+    )
     assert both.returncode == 1 and "without --source" in both.stderr
