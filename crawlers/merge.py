@@ -2,10 +2,17 @@
 
 Each part was crawled and deduped on its own (against the warehouse and within its outlet). What
 no part could see is a syndicated copy on another outlet, so the merge runs the crawl's own
-``DedupePipeline`` once more over the kept records of every part, with the same settings and the
-outlets in sources order: the kept copy is the earliest published, then the outlet listed first,
-then the URL, exactly as in a crawl of all outlets at once, and every ``duplicate_of`` is
-re-pointed at the finally kept article. The warehouse is not compared again (each part did).
+``DedupePipeline`` once more over the kept records of every part, with the same settings, outlet
+by outlet in sources order and each outlet's records in the order its crawl decided them: the
+kept copy is the earliest published, then the outlet listed first, then the URL, as in a crawl of
+all outlets at once, and every ``duplicate_of`` is re-pointed at the finally kept article. The
+warehouse is not compared again (each part did).
+
+Where the dedupe itself depends on arrival order, so does the merge: passage matching is not
+symmetric, so in a cluster of near-identical short pages (the generated benchmark site's stock
+filler) which page absorbs which varies with the order pages arrive, in one crawl too (two crawls
+of every outlet at different concurrency differ there as much as parts + merge differ from
+either). Syndicated copies, whose text is shared almost whole, do not depend on it.
 
 A part that failed (its crawl raised, was killed, or never ran) is named in the day's
 ``crawl_stats.json`` (``parts``) with why; the other outlets still make the day. A failed part
@@ -124,13 +131,20 @@ def _item(rec: dict[str, Any]) -> ArticleItem:
 
 def dedupe_across_outlets(records: list[dict[str, Any]], pipeline: DedupePipeline) -> int:
     """Mark the kept records that copy a better-ranked one of another outlet as duplicates and
-    re-point every ``duplicate_of``; returns how many records became duplicates here."""
+    re-point every ``duplicate_of``; returns how many records became duplicates here.
+
+    The kept records go through the pipeline outlet by outlet (sources order), each outlet's in
+    the order its own crawl decided them (its file order). So each outlet's own decisions stand:
+    a record its crawl kept matched no earlier kept record of that outlet, and still does not;
+    what is new is only the kept records of the outlets before it, and a copy of one of those is
+    a duplicate of it, or demotes it when it ranks better (earlier published, then the outlet
+    listed first, then the URL), exactly as one crawl of every outlet decides.
+    """
     state: CrawlState = pipeline.crawler.spider.state  # type: ignore[union-attr]
-    kept = [(pipeline._rank_of(_item(r)), i) for i, r in enumerate(records)
-            if r["status"] in KEPT_STATUSES]  # fmt: skip
     demoted = 0
-    for _rank, i in sorted(kept):  # best-ranked first: the kept copy is the first one seen
-        rec = records[i]
+    for rec in records:
+        if rec["status"] not in KEPT_STATUSES:
+            continue
         item = pipeline.process_item(_item(rec))
         if item.status == "duplicate":
             rec.update(status="duplicate", reason=None, duplicate_of=item.duplicate_of,
