@@ -84,7 +84,7 @@ def render(n: int, results: list[dict[str, Any]]) -> str:
         "",
         "| workers | run state | DAG run wall (s) | prepare (s) | crawl (s, task sum) "
         "| annotate (s, task sum) | load (s) "
-        "| queueing (s) | workers used | load avg before / after |",
+        "| wall - task sum (s; < 0: tasks ran side by side) | workers used | load avg before / after |",
         "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for r in results:
