@@ -4,7 +4,8 @@ For each watched negotiation with news on the day: its state and the changes of 
 (the same episode model as the alerts), the table events reported that day with their evidence
 sentences and links (marked when not corroborated), the day's tone against its 14-day baseline,
 the issues whose share of coverage moved, and the dates coming up from the watchlist. A day with
-nothing new is one line.
+nothing new is one line. Outlets whose crawl failed that day (``crawl_runs.failed_sources``) are
+named first, with why: the reader knows the day's picture misses them.
 
 The brief is built set-based from the warehouse views (three queries whatever the number of
 negotiations), stored once per (day, negotiation filter) in ``briefs`` and rendered from that
@@ -206,7 +207,40 @@ def build_brief(
         "negotiation": negotiation,
         "nothing_new": not out,
         "negotiations": out,
+        "crawl_failures": crawl_failures(con, day),
     }
+
+
+def crawl_failures(con: duckdb.DuckDBPyConnection, day: dt.date) -> list[dict[str, Any]]:
+    """The outlets whose crawl of ``day`` failed, with the error each part recorded."""
+    if not _has_table(con, "crawl_runs"):
+        return []
+    cols = {
+        r[0]
+        for r in con.execute(
+            "select column_name from duckdb_columns() where table_name = 'crawl_runs'"
+        ).fetchall()
+    }
+    if "failed_sources" not in cols:
+        return []
+    row = con.execute(
+        "select failed_sources, stats from crawl_runs where run_day = $day", {"day": day}
+    ).fetchone()
+    if row is None or not row[0]:
+        return []
+    stats = json.loads(row[1]) if isinstance(row[1], str) else (row[1] or {})
+    errors = {p.get("source"): p.get("error") for p in stats.get("parts") or []}
+    return [{"source": name, "error": errors.get(name)} for name in row[0]]
+
+
+def _failures_text(brief: dict[str, Any]) -> str | None:
+    failures = brief.get("crawl_failures") or []
+    if not failures:
+        return None
+    named = "; ".join(
+        f"{f['source']} ({f['error']})" if f.get("error") else f["source"] for f in failures
+    )
+    return f"Crawl: {_n(len(failures), 'outlet')} failed, not in this brief: {named}"
 
 
 def _alert_evidence(
@@ -408,9 +442,12 @@ def _tone_text(t: dict | None) -> str:
 
 
 def to_markdown(brief: dict[str, Any]) -> str:
+    failures = _failures_text(brief)
     if brief["nothing_new"]:
-        return one_line(brief) + "\n"
+        return one_line(brief) + "\n" + (f"{failures}\n" if failures else "")
     lines = [f"# Tablewatch morning brief, {brief['day']}", ""]
+    if failures:
+        lines += [f"**{failures}**", ""]
     for n in brief["negotiations"]:
         lines.append(f"## {n['title']} ({n['negotiation']})")
         lines.append("")
@@ -465,8 +502,10 @@ ul{padding-left:1.2em}
 
 def to_html(brief: dict[str, Any]) -> str:
     e = html.escape
+    failures = _failures_text(brief)
+    warning = f"<p class='weak'><b>{e(failures)}</b></p>" if failures else ""
     if brief["nothing_new"]:
-        body = f"<p>{e(one_line(brief))}</p>"
+        body = f"<p>{e(one_line(brief))}</p>{warning}"
     else:
         parts = []
         for n in brief["negotiations"]:
@@ -525,7 +564,7 @@ def to_html(brief: dict[str, Any]) -> str:
                 )
                 + f"</p>{evidence}<ul>{''.join(items)}</ul>{''.join(events)}</section>"
             )
-        body = "".join(parts)
+        body = warning + "".join(parts)
     title = f"Tablewatch morning brief, {brief['day']}"
     return (
         f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{e(title)}</title>"
@@ -550,8 +589,9 @@ def _mrkdwn(text: str) -> str:
 
 def slack_payload(brief: dict[str, Any]) -> dict[str, Any]:
     """Slack-compatible: ``text`` for the notification, one section per negotiation."""
+    failures = _failures_text(brief)
     if brief["nothing_new"]:
-        line = one_line(brief)
+        line = one_line(brief) + (f"\n{failures}" if failures else "")
         return {
             "text": f"[Tablewatch] {line}",
             "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": _mrkdwn(line)}}],
@@ -560,6 +600,8 @@ def slack_payload(brief: dict[str, Any]) -> dict[str, Any]:
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": head}}
     ]
+    if failures:
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": _mrkdwn(failures)}})
     for n in brief["negotiations"]:
         changed = "; ".join(_change_text(c) for c in n["changes"])
         lines = [
@@ -697,7 +739,7 @@ def run_brief(
         sent = _sent(con, bid)
     if brief is None:
         brief = {"day": day.isoformat(), "negotiation": negotiation, "nothing_new": True,
-                 "negotiations": []}  # fmt: skip
+                 "negotiations": [], "crawl_failures": []}  # fmt: skip
     new = False
     if stored is None:
         with connect_write(db_path) as con:

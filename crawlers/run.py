@@ -5,6 +5,14 @@ process, so ``crawl()`` starts ``python -m crawlers.run`` and waits. The child w
 ``articles.jsonl``, ``feed_state.jsonl`` and ``crawl_stats.json`` into the run folder; the parent
 only reads the stats back. A crash leaves the previous files of the day untouched.
 
+With ``source``, ``crawl()`` crawls one outlet into its part, ``runs/<day>/parts/<source>/`` (the
+same files, its own WARC file and a ``part.json`` saying running / ok / failed), for the Airflow
+task mapped over the day's outlets and ``tablewatch crawl --source``; ``crawlers.merge`` then
+dedupes the parts into the day's files. An outlet none of whose feeds, sitemaps and section pages
+answered (every one an HTTP error, a timeout, a refused connection...) is a failed part: the
+one-outlet crawl raises after writing it (so Airflow retries it), the all-outlets crawl records it
+in ``crawl_stats.json`` (``parts``) and carries on.
+
 The child never outlives its parent: on Linux it asks the kernel for SIGTERM when the parent dies
 (``PR_SET_PDEATHSIG``), so a ``kill -9`` of ``tablewatch crawl`` or of an Airflow task ends the
 crawl too (SIGTERM: it discards its partial files). The day lock belongs to whoever writes: the
@@ -20,6 +28,7 @@ import datetime as dt
 import fcntl
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -32,10 +41,15 @@ from typing import Any
 from crawlers.sources import load_crawl_settings, load_sources
 from kernel.days import parse_day
 from kernel.errors import TablewatchError
+from kernel.files import write_text
 from kernel.labels import STATUSES
 from kernel.paths import REPO_DIR, RunFolder
-from kernel.records import CrawlCounts, CrawlStats, SourceScope
+from kernel.records import CrawlCounts, CrawlPart, CrawlStats, SourceScope
 from kernel.watchlist import load_watchlist
+
+#: listing errors that still mean the outlet answered (an empty feed, a recovered parse)
+ANSWERED_LISTING_ERRORS = frozenset({"empty_listing", "malformed_xml_recovered"})
+PART_SOURCES_FILE = "sources.yaml"
 
 
 @dataclass(frozen=True)
@@ -63,16 +77,22 @@ def crawl(
     day: str,
     watchlist_path: Path | None = None,
     settings: dict | None = None,
+    source: str | None = None,
     on_progress: Callable[[dict[str, int]], None] | None = None,
 ) -> CrawlResult:
-    """Crawl every source once for logical date ``day``; raises TablewatchError on bad config or
-    a crashed child (with the log's last line and its path).
+    """Crawl every source once for logical date ``day`` (with ``source``: that outlet only, into
+    its part of ``run_dir``); raises TablewatchError on bad config, a crashed child (with the
+    log's last line and its path), or a one-outlet crawl whose outlet answered nothing.
 
     ``on_progress`` is called with the child's running counts (``crawlers.progress``) while it
     runs, about once a second, and once with the final counts."""
     day = parse_day(day)
     # Validate config here too, so a typo is a one-line error, not a child's traceback.
-    load_sources(sources_path)
+    sources = load_sources(sources_path)
+    if source is not None and source not in {s.name for s in sources}:
+        raise TablewatchError(
+            f"no source {source!r} in {sources_path} (sources: {', '.join(s.name for s in sources)})"
+        )
     load_watchlist(watchlist_path)
     # Overrides carried by the sources file (a local site needs no delays), then the caller's.
     settings = {**load_crawl_settings(sources_path), **(settings or {})}
@@ -82,11 +102,16 @@ def crawl(
         raise TablewatchError(f"crawl settings must be JSON-serialisable: {exc}") from None
     run_dir, raw_dir = Path(run_dir).resolve(), Path(raw_dir).resolve()
     run_dir.mkdir(parents=True, exist_ok=True)
+    if source is not None:
+        return _crawl_part(
+            sources_path, run_dir, raw_dir, db_path, day, watchlist_path, settings, source,
+            on_progress,
+        )  # fmt: skip
     with _day_lock(run_dir, day) as lock_fd:
         # left by a killed crawl of this day (SIGKILL gives it no chance to clean up)
         for stale in (*run_dir.glob("*.tmp"), *(raw_dir / day).glob("*.warc.gz.tmp")):
             stale.unlink()
-        return _run_child(
+        result = _run_child(
             sources_path,
             run_dir,
             raw_dir,
@@ -97,21 +122,91 @@ def crawl(
             lock_fd,
             on_progress,
         )
+        # The day's files now come from this crawl: parts of an earlier one would be stale.
+        shutil.rmtree(RunFolder(run_dir).parts, ignore_errors=True)
+        return result
+
+
+def _crawl_part(
+    sources_path: Path,
+    run_dir: Path,
+    raw_dir: Path,
+    db_path: Path | None,
+    day: str,
+    watchlist_path: Path | None,
+    settings: dict[str, Any],
+    source: str,
+    on_progress: Callable[[dict[str, int]], None] | None = None,
+) -> CrawlResult:
+    """One outlet into ``parts/<source>/``: the day lock shared (other outlets crawl alongside,
+    an all-outlets crawl or a merge of the day waits), the part's own lock exclusive.
+
+    The part starts as ``running`` with its previous files removed, so a killed attempt can never
+    pass for a crawled one; it ends ``ok`` or ``failed`` (then the error is raised, for retries).
+    """
+    part = RunFolder(run_dir).part(source)
+    part.path.mkdir(parents=True, exist_ok=True)
+    with _day_lock(run_dir, day, shared=True) as day_fd, _day_lock(part.path, day) as part_fd:
+        for stale in part.path.glob("*.tmp"):
+            stale.unlink()
+        for old in (part.articles, part.feed_state, part.crawl_stats):
+            old.unlink(missing_ok=True)
+        CrawlPart(source, "running").write(part.part_status)
+        sources_file = _write_part_sources(sources_path, source, part.path)
+        try:
+            result = _run_child(
+                sources_file, part.path, raw_dir, db_path, day, watchlist_path,
+                json.dumps(settings), part_fd, on_progress, extra_fds=(day_fd,),
+            )  # fmt: skip
+            stats = CrawlStats.read(part.crawl_stats)
+            status = stats.parts[0] if stats.parts else CrawlPart(source, "ok")
+        except TablewatchError as exc:
+            CrawlPart(source, "failed", error=str(exc)).write(part.part_status)
+            raise
+        status.write(part.part_status)
+        if status.status == "failed":
+            raise TablewatchError(f"crawl of {source} for {day} failed: {status.error}")
+        return result
+
+
+def _write_part_sources(sources_path: Path, source: str, folder: Path) -> Path:
+    """The sources file of one outlet (the spider crawls every source of the file it reads);
+    the crawl settings travel with it."""
+    import yaml
+
+    entry = next(s for s in load_sources(sources_path) if s.name == source)
+    data: dict[str, Any] = {"sources": [entry.to_dict()]}
+    extra = load_crawl_settings(sources_path)
+    if extra:
+        data["settings"] = extra
+    path = folder / PART_SOURCES_FILE
+    write_text(path, yaml.safe_dump(data, sort_keys=False))
+    return path
 
 
 @contextlib.contextmanager
-def _day_lock(run_dir: Path, day: str) -> Iterator[int]:
+def _day_lock(run_dir: Path, day: str, shared: bool = False) -> Iterator[int]:
     """Two crawls of one day would write the same files: the second one is refused.
 
+    ``shared``: one-outlet crawls of a day run side by side, each holding the day's lock shared
+    and its part's exclusively; an all-outlets crawl and the merge hold the day's exclusively.
     Yields the locked descriptor: a child that inherits it holds the same lock (flock belongs to
     the open file), so the lock lasts as long as the last of parent and child.
     """
-    with open(run_dir / ".crawl.lock", "w") as fh:
+    with open(run_dir / ".crawl.lock", "a") as fh:
         try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(fh, (fcntl.LOCK_SH if shared else fcntl.LOCK_EX) | fcntl.LOCK_NB)
         except BlockingIOError:
             raise TablewatchError(f"another crawl of {day} is running ({run_dir})") from None
         yield fh.fileno()
+
+
+@contextlib.contextmanager
+def day_lock(run_dir: Path, day: str) -> Iterator[int]:
+    """The day's exclusive crawl lock (for the merge of its parts): no crawl of it is running."""
+    Path(run_dir).mkdir(parents=True, exist_ok=True)
+    with _day_lock(Path(run_dir), day) as fd:
+        yield fd
 
 
 _PR_SET_PDEATHSIG = 1
@@ -141,6 +236,7 @@ def _run_child(
     settings_json: str,
     lock_fd: int,
     on_progress: Callable[[dict[str, int]], None] | None = None,
+    extra_fds: tuple[int, ...] = (),
 ) -> CrawlResult:
     cmd = [
         sys.executable, "-m", "crawlers.run",
@@ -155,7 +251,9 @@ def _run_child(
         cmd += ["--db", str(Path(db_path).resolve())]
     if watchlist_path is not None:
         cmd += ["--watchlist", str(Path(watchlist_path).resolve())]
-    progress = _ProgressPoll(run_dir / PROGRESS_FILE, on_progress) if on_progress else None
+    progress = (
+        _ProgressPoll(RunFolder(run_dir).crawl_progress, on_progress) if on_progress else None
+    )
     if progress is not None:
         cmd += ["--progress-file", str(progress.path)]
     env = dict(os.environ)
@@ -167,7 +265,7 @@ def _run_child(
             stdout=log,
             stderr=subprocess.STDOUT,
             env=env,
-            pass_fds=(lock_fd,),
+            pass_fds=(lock_fd, *extra_fds),
             preexec_fn=_die_with_parent(os.getpid()),  # noqa: PLW1509 - only prctl and getppid
         )
         try:
@@ -189,10 +287,6 @@ def _run_child(
             f"crawl failed (exit {proc.returncode}): {_last_line(log_path)} (log: {log_path})"
         )
     return read_result(run_dir)
-
-
-#: the child's running counts (crawlers.progress), removed when the crawl ends
-PROGRESS_FILE = "crawl_progress.json"
 
 
 class _ProgressPoll:
@@ -300,26 +394,56 @@ def write_stats(
         links_dropped=int(stats.get("tablewatch/links_dropped", 0)),
     )
     errors_prefix = "tablewatch/listing_errors/"
+    listing_errors = {
+        k.removeprefix(errors_prefix): str(v)
+        for k, v in stats.items()
+        if k.startswith(errors_prefix)
+    }
+    sources = load_sources(args.sources)
     out = CrawlStats(
         day=args.day,
         started_at=started_at.isoformat(),
         finished_at=dt.datetime.now(dt.UTC).isoformat(),
         sources_file=args.sources,
-        sources=[
-            SourceScope(src.name, list(src.allowed_domains)) for src in load_sources(args.sources)
-        ],
+        sources=[SourceScope(src.name, list(src.allowed_domains)) for src in sources],
         counts=counts,
-        listing_errors={
-            k.removeprefix(errors_prefix): str(v)
-            for k, v in stats.items()
-            if k.startswith(errors_prefix)
-        },
+        listing_errors=listing_errors,
         scrapy={
             k: _jsonable(v) for k, v in sorted(stats.items()) if not k.startswith(errors_prefix)
         },
+        parts=source_parts(sources, listing_errors, RunFolder(Path(args.run_dir)).articles),
     )
     out.write(RunFolder(Path(args.run_dir)).crawl_stats)
     return out
+
+
+def unanswered(source: Any, listing_errors: dict[str, str]) -> str | None:
+    """Why ``source`` answered nothing (every feed, sitemap and section page failed), or None."""
+    entry_points = (*source.feeds, *source.sitemaps, *source.start_urls)
+    errors = [listing_errors.get(url) for url in entry_points]
+    if not entry_points or any(e is None or e in ANSWERED_LISTING_ERRORS for e in errors):
+        return None
+    reasons = ", ".join(sorted(set(errors)))  # type: ignore[arg-type]
+    return f"no listing answered ({len(errors)} of {len(errors)} failed: {reasons})"
+
+
+def source_parts(
+    sources: list[Any], listing_errors: dict[str, str], articles: Path
+) -> list[CrawlPart]:
+    """Each source's part of a finished crawl: failed when it answered nothing, with its records."""
+    per_source: dict[str, int] = {}
+    if articles.exists():
+        with articles.open(encoding="utf-8") as fh:
+            for line in fh:
+                name = json.loads(line).get("source")
+                per_source[name] = per_source.get(name, 0) + 1
+    parts = []
+    for src in sources:
+        error = unanswered(src, listing_errors)
+        parts.append(
+            CrawlPart(src.name, "failed" if error else "ok", error, per_source.get(src.name, 0))
+        )
+    return parts
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -168,6 +168,8 @@ def _failure_record(context: Mapping[str, Any]) -> dict[str, Any]:
         "task_id": getattr(ti, "task_id", None),
         "run_id": getattr(ti, "run_id", None),
         "map_index": getattr(ti, "map_index", None),
+        # a mapped instance's name (the outlet of a crawl, the shard of an annotate)
+        "instance": getattr(ti, "rendered_map_index", None),
         "try_number": getattr(ti, "try_number", None),
         "day": day,
         "error": f"{type(exc).__name__}: {exc}" if exc is not None else None,
@@ -192,8 +194,9 @@ def record_failure(context: Mapping[str, Any]) -> None:
     try:
         from tablewatch.pipeline import notify_failure
 
+        instance = f"[{record['instance']}]" if record.get("instance") else ""
         message = (
-            f"Tablewatch {record['dag_id']}.{record['task_id']} failed for {record['day']} "
+            f"Tablewatch {record['dag_id']}.{record['task_id']}{instance} failed for {record['day']} "
             f"(run {record['run_id']}, try {record['try_number']}): {record['error']}"
         )
         notify_failure(message)

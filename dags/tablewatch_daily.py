@@ -5,12 +5,23 @@ Runs the `tablewatch.pipeline` stages for the run's day: the UTC date of the log
 for this DAG's `CronTriggerTimetable("@daily", timezone="UTC")` is the day the run is triggered
 (the run of 2026-11-25T00:00Z is day 2026-11-25, whatever `create_cron_data_intervals` says):
 
-1. **prepare**: resolves the DB and sources paths (param, else Variable `tablewatch_db` /
+1. **prepare**, **outlets**: resolves the DB and sources paths (param, else Variable `tablewatch_db` /
    `tablewatch_sources`, else env `TABLEWATCH_DB` / `TABLEWATCH_SOURCES`, else the repo defaults)
    and checks the sources file before anything is fetched.
-2. **crawl**: every source once (Scrapy in a child process) into `runs/<day>/` and the raw archive.
-3. **annotate**: spaCy labels of the day's relevant articles into `runs/<day>/sentences.jsonl`.
-4. **load**: one transaction into the warehouse, in pool `tablewatch_duckdb_writer` (1 slot, DuckDB
+2. **crawl**: mapped over the sources of the day, one task instance per outlet (named by it),
+   each crawling that outlet (Scrapy in a child process) into `runs/<day>/parts/<source>/` and its
+   own WARC file. Each instance retries on its own; one outlet that still fails is a red instance
+   and a line in the failure log, and does not stop the others.
+3. **merge_crawl** (`trigger_rule="all_done_min_one_success"`: it runs once every outlet is done,
+   failed ones included): dedupes across outlets (syndicated copies, the crawl's own rules) into
+   `runs/<day>/articles.jsonl`, naming the failed outlets in `crawl_stats.json`, so they show in
+   `crawl_runs.failed_sources` and the morning brief. It fails only when every outlet failed.
+4. **plan_annotate**: cuts the day's relevant articles into shards (`tablewatch/stages.yaml`,
+   `annotate.shard_articles`; param `shard_articles` overrides it); a small day is one shard.
+5. **annotate**: mapped over the shards, spaCy labels into `runs/<day>/shards/`.
+6. **merge_annotate**: the shards' sentences in article order into `runs/<day>/sentences.jsonl`,
+   the same file one annotate of the whole day writes.
+7. **load**: one transaction into the warehouse, in pool `tablewatch_duckdb_writer` (1 slot, DuckDB
    has a single writer); publishes the asset `tablewatch://warehouse`, which starts
    `tablewatch_alerts`.
 
@@ -30,7 +41,14 @@ import datetime as dt
 from typing import Any
 
 import pendulum
-from airflow.sdk import CronTriggerTimetable, Param, dag, get_current_context, task
+from airflow.sdk import (
+    CronTriggerTimetable,
+    Param,
+    TriggerRule,
+    dag,
+    get_current_context,
+    task,
+)
 from tablewatch_dag_common import (
     WAREHOUSE,
     WRITER_POOL,
@@ -56,6 +74,13 @@ from tablewatch_dag_common import (
         "db": db_param(),
         "sources": sources_param(),
         "n_process": Param(1, type="integer", minimum=1, title="spaCy worker processes"),
+        "shard_articles": Param(
+            None,
+            type=["null", "integer"],
+            minimum=1,
+            title="Articles per annotate shard",
+            description="Empty: annotate.shard_articles of tablewatch/stages.yaml.",
+        ),
     },
     doc_md=__doc__,
     tags=["tablewatch", "crawl", "nlp", "warehouse"],
@@ -77,19 +102,53 @@ def tablewatch_daily() -> None:
             "source_names": names,
         }
 
-    @task(execution_timeout=dt.timedelta(hours=3))
-    def crawl(cfg: dict[str, Any]) -> dict[str, Any]:
+    @task
+    def outlets(cfg: dict[str, Any]) -> list[str]:
+        """The day's sources, in sources-file order: what ``crawl`` maps over (Airflow maps
+        only over a task's whole return value)."""
+        return list(cfg["source_names"])
+
+    @task(execution_timeout=dt.timedelta(hours=3), map_index_template="{{ source }}")
+    def crawl(cfg: dict[str, Any], source: str) -> dict[str, Any]:
+        """One outlet into its part of the day's run folder; raises (and is retried) when the
+        outlet answered nothing."""
         from tablewatch.pipeline import crawl_stage
 
-        return small(crawl_stage(cfg["db"], cfg["day"], sources=cfg["sources"]))
+        get_current_context()["source"] = source  # the instance's name in the UI and the logs
+        return small(crawl_stage(cfg["db"], cfg["day"], sources=cfg["sources"], source=source))
 
-    @task(execution_timeout=dt.timedelta(hours=3))
-    def annotate(cfg: dict[str, Any], crawled: dict[str, Any]) -> dict[str, Any]:
-        """``crawled`` (the crawl's counts) only orders the tasks: the data is in the run folder."""
-        from tablewatch.pipeline import annotate_stage
+    @task(trigger_rule=TriggerRule.ALL_DONE_MIN_ONE_SUCCESS)
+    def merge_crawl(cfg: dict[str, Any]) -> dict[str, Any]:
+        """Every outlet's part, failed ones named, into one day (the parts are read from disk,
+        so a failed instance's missing XCom does not matter)."""
+        from tablewatch.pipeline import crawl_merge_stage
 
-        n_process = int(get_current_context()["params"].get("n_process") or 1)
-        return small(annotate_stage(cfg["db"], cfg["day"], n_process=n_process))
+        return small(crawl_merge_stage(cfg["db"], cfg["day"], sources=cfg["sources"]))
+
+    @task
+    def plan_annotate(cfg: dict[str, Any], merged: dict[str, Any]) -> list[dict[str, int]]:
+        """``merged`` (the merge's counts) only orders the tasks: the data is in the run folder."""
+        from tablewatch.pipeline import annotate_plan_stage
+
+        size = get_current_context()["params"].get("shard_articles")
+        return annotate_plan_stage(cfg["db"], cfg["day"], max_articles=size)
+
+    @task(execution_timeout=dt.timedelta(hours=3), map_index_template="{{ shard_name }}")
+    def annotate(cfg: dict[str, Any], shard: dict[str, int]) -> dict[str, Any]:
+        from tablewatch.pipeline import annotate_shard_stage
+
+        context = get_current_context()
+        context["shard_name"] = f"{shard['index'] + 1}/{shard['of']}"  # type: ignore[typeddict-unknown-key]
+        n_process = int(context["params"].get("n_process") or 1)
+        return small(annotate_shard_stage(cfg["db"], cfg["day"], shard, n_process=n_process))
+
+    @task
+    def merge_annotate(cfg: dict[str, Any], shards: list[dict[str, int]]) -> dict[str, Any]:
+        """Runs once every shard succeeded (the default trigger rule: a failed shard stops the
+        day before the load, which must never load part of a day's sentences)."""
+        from tablewatch.pipeline import annotate_merge_stage
+
+        return small(annotate_merge_stage(cfg["db"], cfg["day"], shards=len(shards)))
 
     @task(pool=WRITER_POOL, outlets=[WAREHOUSE])
     def load(cfg: dict[str, Any], annotated: dict[str, Any]) -> dict[str, Any]:
@@ -104,7 +163,14 @@ def tablewatch_daily() -> None:
         return summary
 
     cfg = prepare()
-    load(cfg, annotate(cfg, crawl(cfg)))
+    crawled = crawl.partial(cfg=cfg).expand(source=outlets(cfg))
+    merged = merge_crawl(cfg)
+    crawled >> merged
+    shards = plan_annotate(cfg, merged)
+    annotated = annotate.partial(cfg=cfg).expand(shard=shards)
+    merged_sentences = merge_annotate(cfg, shards)
+    annotated >> merged_sentences
+    load(cfg, merged_sentences)
 
 
 tablewatch_daily()

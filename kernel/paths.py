@@ -17,9 +17,13 @@ ARTICLES_FILE = "articles.jsonl"
 FEED_STATE_FILE = "feed_state.jsonl"
 CRAWL_STATS_FILE = "crawl_stats.json"
 CRAWL_LOG_FILE = "crawl.log"
+CRAWL_PROGRESS_FILE = "crawl_progress.json"
 ANNOTATE_INPUT_FILE = "annotate_input.jsonl"
 SENTENCES_FILE = "sentences.jsonl"
 ANNOTATE_STATS_FILE = "annotate_stats.json"
+PARTS_DIR = "parts"
+PART_FILE = "part.json"
+SHARDS_DIR = "shards"
 
 
 @dataclass(frozen=True)
@@ -67,6 +71,9 @@ class RunFolder:
 
     @property
     def day(self) -> str:
+        """The day of a run folder, also for a part folder (``runs/<day>/parts/<source>/``)."""
+        if self.path.parent.name == PARTS_DIR:
+            return self.path.parent.parent.name
         return self.path.name
 
     @property
@@ -90,6 +97,11 @@ class RunFolder:
         return self.path / CRAWL_LOG_FILE
 
     @property
+    def crawl_progress(self) -> Path:
+        """Crawl child -> parent, only while the crawl runs: `{responses, scheduled, articles, relevant}` rewritten every second (`crawlers/progress.py`), what the progress bar or log lines show; removed when the crawl ends."""
+        return self.path / CRAWL_PROGRESS_FILE
+
+    @property
     def annotate_input(self) -> Path:
         """Annotate's input: the relevant articles as annotate-contract documents."""
         return self.path / ANNOTATE_INPUT_FILE
@@ -103,6 +115,31 @@ class RunFolder:
     def annotate_stats(self) -> Path:
         """Annotate -> load: which NLP version labelled ``sentences`` (kernel.records.AnnotateStats)."""
         return self.path / ANNOTATE_STATS_FILE
+
+    @property
+    def parts(self) -> Path:
+        """Crawl (one outlet) -> merge: ``parts/<source>/``, one outlet's crawl, with the files above."""
+        return self.path / PARTS_DIR
+
+    @property
+    def part_status(self) -> Path:
+        """Crawl (one outlet) -> merge, in a part folder: running / ok / failed (kernel.records.CrawlPart)."""
+        return self.path / PART_FILE
+
+    @property
+    def shards(self) -> Path:
+        """Annotate (one shard) -> annotate merge: ``shards/<NNN>.sentences.jsonl`` and its stats."""
+        return self.path / SHARDS_DIR
+
+    def part(self, source: str) -> RunFolder:
+        """The folder of one outlet's crawl of this day (the same file names as the day's)."""
+        return RunFolder(self.parts / source)
+
+    def shard_sentences(self, index: int) -> Path:
+        return self.shards / f"{index:03d}.sentences.jsonl"
+
+    def shard_stats(self, index: int) -> Path:
+        return self.shards / f"{index:03d}.annotate_stats.json"
 
     def annotations(self) -> tuple[Path, ...]:
         """What the annotate stage derives from ``articles``: stale once the articles change."""

@@ -115,6 +115,21 @@ class SourceScope(_Record):
     allowed_domains: list[str]  #: hosts (optionally host:port) its requests may reach
 
 
+#: what a part is: being crawled, crawled, or failed (after the attempt that wrote it)
+PART_STATUSES: tuple[str, ...] = ("running", "ok", "failed")
+
+
+@dataclass(frozen=True)
+class CrawlPart(_Record):
+    """One outlet's share of a day's crawl: ``part.json`` of ``parts/<source>/`` (written by the
+    one-outlet crawl, read by the merge) and one entry of the day's ``CrawlStats.parts``."""
+
+    source: str  #: the source's short id
+    status: str  #: running / ok / failed; a part left running was interrupted, so it failed
+    error: str | None = None  #: why it failed (one line), else null
+    articles: int = 0  #: records of the outlet in the day's articles.jsonl (any status)
+
+
 @dataclass(frozen=True)
 class CrawlStats(_Record):
     """``crawl_stats.json``: written by the crawl when it finished, read by the CLI and the load."""
@@ -129,6 +144,7 @@ class CrawlStats(_Record):
     scrapy: dict[str, Any] = field(
         default_factory=dict
     )  #: Scrapy's stats, free-form, diagnosis only
+    parts: list[CrawlPart] = field(default_factory=list)  #: per outlet: ok, or failed and why
 
 
 @dataclass(frozen=True)
@@ -145,6 +161,7 @@ class AnnotateStats(_Record):
 _NESTED: dict[tuple[str, str], Any] = {
     ("CrawlStats", "counts"): CrawlCounts,
     ("CrawlStats", "sources"): [SourceScope],
+    ("CrawlStats", "parts"): [CrawlPart],
 }
 
 
@@ -162,7 +179,7 @@ def markdown() -> str:
             path = prop.fget(RunFolder(Path("runs/<day>")))  # type: ignore[misc]
             doc = " ".join((prop.__doc__ or "").split())
             out.append(f"| `{path.as_posix()}` | {doc} |")
-    for cls in (CrawlStats, CrawlCounts, SourceScope, AnnotateStats):
+    for cls in (CrawlStats, CrawlCounts, SourceScope, CrawlPart, AnnotateStats):
         docs = dict(re.findall(r"^\s+(\w+): .*?#: (.*)$", inspect.getsource(cls), re.M))
         out += ["", f"### `{cls.__name__}`", "", " ".join((cls.__doc__ or "").split()), ""]
         out += ["| key | type | meaning |", "| --- | --- | --- |"]

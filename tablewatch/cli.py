@@ -137,13 +137,31 @@ def crawl(
     date: DateOpt = None,
     sources: SourcesOpt = None,
     watchlist: WatchlistOpt = None,
+    source: Annotated[
+        str | None,
+        typer.Option(
+            "--source",
+            help="Crawl this outlet only, into runs/<day>/parts/<source>/ (then --merge).",
+        ),
+    ] = None,
+    merge: Annotated[
+        bool,
+        typer.Option(
+            "--merge", help="Merge the day's outlet parts into its run folder (dedupe across them)."
+        ),
+    ] = False,
     verbose: VerboseOpt = False,
 ) -> None:
     """Crawl every source's feeds, sitemaps and sections into the raw archive and the day's run folder."""
-    from tablewatch.pipeline import crawl_stage
+    from tablewatch.pipeline import crawl_merge_stage, crawl_stage
 
     _setup_logging(verbose)
-    _echo_json(crawl_stage(db, date, sources=sources, watchlist=watchlist))
+    if merge and source:
+        raise TablewatchError("--merge merges every outlet's part: give it without --source")
+    if merge:
+        _echo_json(crawl_merge_stage(db, date, sources=sources))
+    else:
+        _echo_json(crawl_stage(db, date, sources=sources, watchlist=watchlist, source=source))
 
 
 @app.command()

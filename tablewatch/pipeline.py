@@ -26,8 +26,12 @@ __all__ = [
     "alerts_stage",
     "board_stage",
     "annotate_stage",
+    "annotate_plan_stage",
+    "annotate_shard_stage",
+    "annotate_merge_stage",
     "brief_stage",
     "crawl_stage",
+    "crawl_merge_stage",
     "load_stage",
     "notify_failure",
     "parse_day",
@@ -38,6 +42,7 @@ __all__ = [
 ]
 
 log = logging.getLogger("tablewatch")
+STAGES_CONFIG = Path(__file__).resolve().parent / "stages.yaml"
 
 
 def source_names(sources: str | Path | None = None) -> list[str]:
@@ -66,10 +71,14 @@ def crawl_stage(
     sources: str | Path | None = None,
     watchlist: str | Path | None = None,
     settings: dict[str, Any] | None = None,
+    source: str | None = None,
     progress: bool = True,
 ) -> dict[str, Any]:
     """Crawl every source into the day's run folder and the raw archive (Scrapy in a child process);
-    ``progress`` shows the child's running counts (tablewatch.progress)."""
+    ``progress`` shows the child's running counts (tablewatch.progress).
+
+    With ``source``, that outlet only, into its part ``runs/<day>/parts/<source>/``; the day's
+    files change only when ``crawl_merge_stage`` merges the parts."""
     from crawlers.run import crawl
     from crawlers.sources import load_crawl_settings, load_sources
     from tablewatch.progress import crawl_reporter
@@ -93,12 +102,41 @@ def crawl_stage(
             day=day,
             watchlist_path=watchlist,
             settings=settings,
+            source=source,
             on_progress=reporter.crawl_counts if progress else None,
         )
-    _drop_annotations(run)
     summary = _as_dict(result)
-    summary.update(day=day, run_dir=str(run_dir))
-    log.info("crawl %s: %s", day, _counts(summary))
+    if source is None:
+        _drop_annotations(run)
+    else:
+        summary["source"] = source
+    summary.update(day=day, run_dir=str(result.run_dir))
+    log.info("crawl %s%s: %s", day, f" {source}" if source else "", _counts(summary))
+    return _timed(summary, started)
+
+
+def crawl_merge_stage(
+    db: str | Path,
+    day: str | dt.date | None = None,
+    sources: str | Path | None = None,
+    settings: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Merge the day's one-outlet parts into its run folder, deduping across outlets
+    (crawlers.merge); the day's annotations are dropped only when the articles changed."""
+    from crawlers.merge import merge_parts
+
+    started = time.perf_counter()
+    day = parse_day(day)
+    lay = layout(db)
+    sources_path = Path(sources) if sources else DEFAULT_SOURCES
+    run = lay.run(day)
+    result = merge_parts(run.path, sources_path, lay.raw_dir, day, settings=settings)
+    if result.articles_changed:
+        _drop_annotations(run)
+    if result.failed_sources:
+        log.warning("crawl %s: failed outlets %s", day, ", ".join(result.failed_sources))
+    summary = result.to_dict()
+    log.info("crawl merge %s: %s", day, _counts(summary))
     return _timed(summary, started)
 
 
@@ -186,6 +224,146 @@ def annotate_stage(
     summary = stats.to_dict()
     log.info("annotate %s: %d documents, %d sentences", day, documents, sentences)
     return _timed(summary, started)
+
+
+# -- annotate in shards (the daily DAG maps annotate over them) --------------------------------
+
+
+def shard_articles(config: str | Path | None = None) -> int:
+    """``annotate.shard_articles`` of ``tablewatch/stages.yaml``: the most articles per shard."""
+    from kernel.config import read_yaml
+    from kernel.errors import ConfigError
+
+    path = Path(config) if config else STAGES_CONFIG
+    data = read_yaml(path)
+    value = (
+        (data or {}).get("annotate", {}).get("shard_articles") if isinstance(data, dict) else None
+    )
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise ConfigError(
+            f"{path}: annotate.shard_articles must be a positive integer, got {value!r}"
+        )
+    return value
+
+
+def annotate_plan_stage(
+    db: str | Path, day: str | dt.date | None = None, max_articles: int | None = None
+) -> list[dict[str, int]]:
+    """Write the day's annotate input once and cut it into shards of at most ``max_articles``
+    documents (default: ``shard_articles()``), in article order; a small day is one shard.
+    Each shard is ``{"index", "start", "stop", "of"}``: small enough for XCom."""
+    day = parse_day(day)
+    size = max_articles if max_articles is not None else shard_articles()
+    if size < 1:
+        raise TablewatchError(f"shard size must be >= 1 article, got {size}")
+    run = layout(db).run(day)
+    if not run.articles.exists():
+        raise TablewatchError(
+            f"no crawl output for {day} ({run.articles}): run `tablewatch crawl` first"
+        )
+    run.annotate_stats.unlink(missing_ok=True)  # until the new sentences are whole
+    documents = write_annotate_input(run.articles, run.annotate_input)
+    if run.shards.exists():  # shards of an earlier plan (another size) must not be merged
+        for old in run.shards.iterdir():
+            old.unlink()
+    bounds = list(range(0, documents, size)) or [0]
+    shards = [
+        {"index": i, "start": start, "stop": min(start + size, documents), "of": len(bounds)}
+        for i, start in enumerate(bounds)
+    ]
+    log.info("annotate %s: %d documents in %d shard(s)", day, documents, len(shards))
+    return shards
+
+
+def annotate_shard_stage(
+    db: str | Path,
+    day: str | dt.date | None,
+    shard: dict[str, int],
+    n_process: int = 1,
+    batch_size: int = 32,
+    watchlist: str | Path | None = None,
+) -> dict[str, Any]:
+    """Label the documents ``shard["start"]:shard["stop"]`` of the day's annotate input into
+    ``shards/<index>.sentences.jsonl`` (with its own stats); a rerun replaces them."""
+    from kernel.records import AnnotateStats
+    from nlp import NLP_VERSION
+    from nlp.annotate import annotate_file
+
+    started = time.perf_counter()
+    day = parse_day(day)
+    watchlist = _check_watchlist(watchlist)
+    run = layout(db).run(day)
+    if not run.annotate_input.exists():
+        raise TablewatchError(f"no annotate input for {day}: plan the shards first")
+    index, start, stop = int(shard["index"]), int(shard["start"]), int(shard["stop"])
+    run.shards.mkdir(parents=True, exist_ok=True)
+    run.shard_stats(index).unlink(missing_ok=True)
+    shard_input = run.shards / f"{index:03d}.input.jsonl"
+    with atomic_write(shard_input) as out, run.annotate_input.open(encoding="utf-8") as src:
+        documents = 0
+        for n, line in enumerate(src):
+            if start <= n < stop:
+                out.write(line)
+                documents += 1
+    sentences = annotate_file(
+        shard_input,
+        run.shard_sentences(index),
+        batch_size=batch_size,
+        n_process=n_process,
+        progress=False,
+        watchlist_path=watchlist,
+    )
+    shard_input.unlink()
+    stats = AnnotateStats(
+        day=day, nlp_version=NLP_VERSION, documents=documents, sentences=sentences
+    )
+    stats.write(run.shard_stats(index))
+    log.info("annotate %s shard %d: %d documents, %d sentences", day, index, documents, sentences)
+    return _timed({**stats.to_dict(), "shard": index}, started)
+
+
+def annotate_merge_stage(
+    db: str | Path, day: str | dt.date | None = None, shards: int | None = None
+) -> dict[str, Any]:
+    """Concatenate the shards' sentences in shard (= article) order into ``sentences.jsonl``
+    and write ``annotate_stats.json``: the same bytes one annotate of the whole day writes.
+    Refuses a missing shard, shards of two NLP versions, or shards that do not cover the input."""
+    from kernel.records import AnnotateStats
+
+    started = time.perf_counter()
+    day = parse_day(day)
+    run = layout(db).run(day)
+    if shards is None:
+        shards = len(list(run.shards.glob("*.annotate_stats.json"))) if run.shards.exists() else 0
+    missing = [i for i in range(shards) if not run.shard_stats(i).exists()]
+    if shards < 1 or missing:
+        raise TablewatchError(
+            f"annotate shards of {day} missing: {missing or 'all'} (run the annotate shards first)"
+        )
+    parts = [AnnotateStats.read(run.shard_stats(i)) for i in range(shards)]
+    versions = sorted({p.nlp_version for p in parts})
+    if len(versions) != 1:
+        raise TablewatchError(f"annotate shards of {day} come from NLP versions {versions}")
+    documents = sum(p.documents for p in parts)
+    expected = sum(1 for _ in iter_jsonl(run.annotate_input))
+    if documents != expected:
+        raise TablewatchError(
+            f"annotate shards of {day} hold {documents} documents, the input {expected}: plan again"
+        )
+    with atomic_write(run.sentences) as out:
+        for i in range(shards):
+            with run.shard_sentences(i).open(encoding="utf-8") as src:
+                for line in src:
+                    out.write(line)
+    stats = AnnotateStats(
+        day=day,
+        nlp_version=versions[0],
+        documents=documents,
+        sentences=sum(p.sentences for p in parts),
+    )
+    stats.write(run.annotate_stats)
+    log.info("annotate %s: %d shards merged, %d sentences", day, shards, stats.sentences)
+    return _timed({**stats.to_dict(), "shards": shards}, started)
 
 
 def load_stage(

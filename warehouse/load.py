@@ -81,6 +81,7 @@ def _crawl_meta(run: RunFolder) -> dict[str, Any]:
         "finished_at": _utc(stats.finished_at),
         "elapsed_seconds": float(stats.counts.elapsed_s),
         "requests": stats.counts.requests,
+        "failed_sources": [p.source for p in stats.parts if p.status == "failed"],
     }
 
 
@@ -302,7 +303,8 @@ def _apply_run(
             count(*) filter (where status = 'duplicate') as duplicate,
             count(*) filter (where status = 'failed') as failed,
             $sentences as sentences, $nlp_version as nlp_version, $loaded_at as loaded_at,
-            cast($stats as json) as stats
+            cast($stats as json) as stats,
+            cast($failed_sources as varchar[]) as failed_sources
         from stage_articles
         """,
         {
@@ -316,6 +318,7 @@ def _apply_run(
             "nlp_version": nlp_version,
             "loaded_at": utc_now(),
             "stats": meta.get("stats"),
+            "failed_sources": meta.get("failed_sources"),
         },
     )
 

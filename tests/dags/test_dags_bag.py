@@ -51,16 +51,31 @@ def _upstream(dag, task_id):
 
 
 def test_daily_dag_wiring(dagbag):
+    from airflow.sdk.definitions.mappedoperator import MappedOperator
+
     dag = dagbag.dags["tablewatch_daily"]
-    assert set(dag.task_ids) == {"prepare", "crawl", "annotate", "load"}
-    assert _upstream(dag, "crawl") == {"prepare"}
-    assert _upstream(dag, "annotate") == {"prepare", "crawl"}
-    assert _upstream(dag, "load") == {"prepare", "annotate"}
+    assert set(dag.task_ids) == {
+        "prepare", "outlets", "crawl", "merge_crawl", "plan_annotate", "annotate",
+        "merge_annotate", "load",
+    }  # fmt: skip
+    assert _upstream(dag, "outlets") == {"prepare"}
+    assert _upstream(dag, "crawl") == {"prepare", "outlets"}
+    assert _upstream(dag, "merge_crawl") == {"prepare", "crawl"}
+    assert _upstream(dag, "plan_annotate") == {"prepare", "merge_crawl"}
+    assert _upstream(dag, "annotate") == {"prepare", "plan_annotate"}
+    assert _upstream(dag, "merge_annotate") == {"prepare", "plan_annotate", "annotate"}
+    assert _upstream(dag, "load") == {"prepare", "merge_annotate"}
+    # one instance per outlet / shard; a failed outlet does not stop the merge, a failed shard
+    # stops the load (a day's sentences are loaded whole or not at all)
+    assert isinstance(dag.get_task("crawl"), MappedOperator)
+    assert isinstance(dag.get_task("annotate"), MappedOperator)
+    assert dag.get_task("merge_crawl").trigger_rule == "all_done_min_one_success"
+    assert dag.get_task("merge_annotate").trigger_rule == "all_success"
     assert type(dag.timetable).__name__ == "CronTriggerTimetable"
     assert dag.timetable.expression == "0 0 * * *"  # @daily
     assert str(dag.timetable.timezone) == "UTC"
     assert dag.catchup is False
-    assert {"db", "sources", "n_process"} <= set(dag.params)
+    assert {"db", "sources", "n_process", "shard_articles"} <= set(dag.params)
     assert dag.params["db"] is None and dag.params["sources"] is None
     load = dag.get_task("load")
     assert load.pool == WRITER_POOL

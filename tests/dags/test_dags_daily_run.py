@@ -26,9 +26,12 @@ DATA_TABLES = ("articles", "article_bodies", "sentences", "crawl_runs", "sources
 def test_each_day_runs_every_task_successfully(daily_backfill: Backfill) -> None:
     for run in daily_backfill.runs:
         assert str(run.state) == "success", task_states(run)
+        outlets = [f"crawl[{i}]" for i in range(3)]  # the demo site's three outlets
         assert task_states(run) == dict.fromkeys(
-            ("prepare", "crawl", "annotate", "load"), "success"
-        )
+            ("prepare", "outlets", *outlets, "merge_crawl", "plan_annotate", "annotate[0]",
+             "merge_annotate", "load"),
+            "success",
+        )  # fmt: skip
 
 
 def test_the_logical_date_names_the_run_folder(daily_backfill: Backfill) -> None:
@@ -65,7 +68,7 @@ def test_xcom_carries_counts_and_paths_only(daily_backfill: Backfill) -> None:
     ti = next(t for t in run.get_task_instances() if t.task_id == "prepare")
     cfg = ti.xcom_pull(task_ids="prepare")
     assert cfg["db"] == str(daily_backfill.db) and cfg["day"] == DAY2.isoformat()
-    for task_id in ("crawl", "annotate", "load"):
+    for task_id in ("merge_crawl", "merge_annotate", "load"):
         value = ti.xcom_pull(task_ids=task_id)
         assert isinstance(value, dict) and value.get("day") == DAY2.isoformat(), task_id
         assert all(not isinstance(v, list | dict) for v in value.values()), task_id

@@ -34,9 +34,14 @@ class NotInstalled(RuntimeError):
     """Redis or PostgreSQL is missing and cannot be installed (not root)."""
 
 
+def _name(task_id: str, map_index: int) -> str:
+    """A task instance's name: ``crawl[1]`` for a mapped one (as tests.support.dags names it)."""
+    return f"{task_id}[{map_index}]" if map_index is not None and map_index >= 0 else task_id
+
+
 @dataclass
 class TaskRow:
-    task_id: str
+    task_id: str  #: with ``[map_index]`` for an instance of a mapped task
     state: str | None
     try_number: int
     duration_s: float | None
@@ -188,13 +193,14 @@ class Deployment:
         return rows[0][0] if rows else None
 
     def running(self, dag_id: str, run_id: str) -> list[tuple[str, int, int]]:
-        """(task_id, try_number, pid) of the run's running tasks."""
-        return self.sql(
-            "select task_id, try_number, pid from task_instance "
+        """(task_id, try_number, pid) of the run's running tasks (``crawl[1]`` when mapped)."""
+        rows = self.sql(
+            "select task_id, map_index, try_number, pid from task_instance "
             "where dag_id = %s and run_id = %s and state = 'running' and pid is not null",
             dag_id,
             run_id,
         )
+        return [(_name(t, m), n, p) for t, m, n, p in rows]
 
     def sample(self, dag_id: str, run_id: str) -> None:
         """Note which worker runs each running try (see the module docstring)."""
@@ -215,21 +221,23 @@ class Deployment:
 
     def tasks(self, dag_id: str, run_id: str) -> list[TaskRow]:
         rows = self.sql(
-            "select task_id, state, try_number, duration, pid from task_instance "
-            "where dag_id = %s and run_id = %s order by start_date nulls last, task_id",
+            "select task_id, map_index, state, try_number, duration, pid from task_instance "
+            "where dag_id = %s and run_id = %s order by start_date nulls last, task_id, map_index",
             dag_id,
             run_id,
         )
-        return [TaskRow(t, s, n, d, p, self._seen.get((run_id, t, n))) for t, s, n, d, p in rows]
+        named = [(_name(t, m), s, n, d, p) for t, m, s, n, d, p in rows]
+        return [TaskRow(t, s, n, d, p, self._seen.get((run_id, t, n))) for t, s, n, d, p in named]
 
     def history(self, dag_id: str, run_id: str) -> list[tuple[str, int, str | None, float | None]]:
         """Every try of every task (``task_instance_history`` keeps the earlier tries)."""
-        return self.sql(
-            "select task_id, try_number, state, duration from task_instance_history "
-            "where dag_id = %s and run_id = %s order by task_id, try_number",
+        rows = self.sql(
+            "select task_id, map_index, try_number, state, duration from task_instance_history "
+            "where dag_id = %s and run_id = %s order by task_id, map_index, try_number",
             dag_id,
             run_id,
         )
+        return [(_name(t, m), n, s, d) for t, m, n, s, d in rows]
 
     def run_wall_s(self, dag_id: str, run_id: str) -> float:
         ((start, end),) = self.sql(

@@ -143,6 +143,12 @@ class FixtureSite:
             "/robots.txt": (200, {"Content-Type": "text/plain"}, ROBOTS)
         }
         self.hits: list[tuple[str, dict[str, str]]] = []
+        #: what a path without a route gets
+        self.default: tuple[int, dict[str, str], bytes] = (
+            404,
+            {"Content-Type": "text/html"},
+            b"<html><body>Not here</body></html>",
+        )
         self.stopping = threading.Event()
         self._lock = threading.Lock()
         site = self
@@ -158,11 +164,7 @@ class FixtureSite:
                     site.hits.append((self.path, {k.lower(): v for k, v in self.headers.items()}))
                 route = site.routes.get(self.path) or site.routes.get(urlsplit(self.path).path)
                 if route is None:
-                    route = (
-                        404,
-                        {"Content-Type": "text/html"},
-                        b"<html><body>Not here</body></html>",
-                    )
+                    route = site.default
                 if callable(route):
                     route(self)
                     return
@@ -230,6 +232,15 @@ class FixtureSite:
         }
         path.write_text(yaml.safe_dump(data), encoding="utf-8")
         return path
+
+
+class FailingSite(FixtureSite):
+    """An outlet whose server answers 500 to everything, robots.txt included."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.routes.clear()
+        self.default = (500, {"Content-Type": "text/plain"}, b"500 Internal Server Error\n")
 
 
 def hang(site: FixtureSite, seconds: float = 15.0) -> Handler:
