@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,16 +28,20 @@ DAY1, DAY2 = dt.date(2026, 4, 8), dt.date(2026, 4, 9)  # few demo articles: quic
 def run_dag(dag: Any, **kwargs: Any) -> Any:
     """``dag.test(**kwargs)`` with retries off: dag.test would sit out every 5-minute retry delay.
 
-    The retries are restored afterwards, so the DagBag tests still see the configured ones.
+    The retries are restored afterwards, so the DagBag tests still see the configured ones. So are
+    the params: dag.test() runs the tasks in this process on the one DAG object, and a run's conf
+    merged into its params would otherwise become the defaults of every later run without conf.
     """
-    saved = {task.task_id: task.retries for task in dag.tasks}
+    saved = {task.task_id: (task.retries, copy.deepcopy(task.params)) for task in dag.tasks}
+    dag_params = copy.deepcopy(dag.params)
     for task in dag.tasks:
         task.retries = 0
     try:
         return dag.test(**kwargs)
     finally:
+        dag.params = dag_params
         for task in dag.tasks:
-            task.retries = saved[task.task_id]
+            task.retries, task.params = saved[task.task_id]
 
 
 def midnight(day: dt.date) -> dt.datetime:
