@@ -234,6 +234,12 @@ def read_page(root: Path, raw_path: str) -> tuple[bytes, str | None]:
 def _read_record(file: Path, offset: int) -> tuple[bytes, str | None]:
     with open(file, "rb") as fh:
         fh.seek(offset)
+        # Every record is its own gzip member, so an offset must start one. warcio would
+        # otherwise read the compressed bytes as a plain stream and, now and then, find
+        # something that passes for a record.
+        if fh.read(2) != b"\x1f\x8b":
+            raise ValueError(f"offset {offset} does not start a record")
+        fh.seek(offset)
         record = next(iter(ArchiveIterator(fh)))
         if record.rec_type != "response":
             raise ValueError(f"record at {offset} is a {record.rec_type!r}, not a response")
