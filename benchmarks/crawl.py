@@ -178,18 +178,13 @@ class Site:
 
 
 @contextmanager
-def serve(n: int, workdir: Path) -> Iterator[Site]:
-    """``python -m demosite --generated n`` until the block ends."""
+def serve(n: int | None, workdir: Path, settings: dict[str, Any] | None = None) -> Iterator[Site]:
+    """``python -m demosite --generated n`` (the demo storyline when ``n`` is None) until the
+    block ends; the sources file carries ``settings`` (default: this benchmark's fast ones)."""
     plain = workdir / "site-sources.yaml"
-    cmd = [
-        sys.executable,
-        "-m",
-        "demosite",
-        "--generated",
-        str(n),
-        "--sources",
-        str(plain),
-    ]
+    cmd = [sys.executable, "-m", "demosite", "--sources", str(plain)]
+    if n:
+        cmd += ["--generated", str(n)]
     log = (workdir / "site.log").open("w+", encoding="utf-8")
     proc = subprocess.Popen(
         cmd, cwd=REPO, stdout=subprocess.PIPE, stderr=log, text=True, env=child_env()
@@ -204,7 +199,13 @@ def serve(n: int, workdir: Path) -> Iterator[Site]:
         sources = yaml.safe_load(plain.read_text(encoding="utf-8"))["sources"]
         sources_file = workdir / "sources.yaml"
         sources_file.write_text(
-            yaml.safe_dump({"sources": sources, "settings": TABLEWATCH_SETTINGS}, sort_keys=False),
+            yaml.safe_dump(
+                {
+                    "sources": sources,
+                    "settings": TABLEWATCH_SETTINGS if settings is None else settings,
+                },
+                sort_keys=False,
+            ),
             encoding="utf-8",
         )
         yield Site(sources, sources_file)

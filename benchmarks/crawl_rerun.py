@@ -15,17 +15,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from benchmarks.crawl import FAST, REPO, child_env, measure, warm_bytecode
+from benchmarks.crawl import FAST, measure, serve, warm_bytecode
 
 DAY = "2026-07-31"
 # (label, generated articles or None for the storyline, crawl settings)
@@ -38,39 +33,6 @@ CASES: tuple[tuple[str, int | None, dict[str, Any]], ...] = (
     ),
 )
 QUICK_CASES = CASES[1:]
-
-
-@contextmanager
-def serve(generated: int | None, workdir: Path, settings: dict[str, Any]) -> Iterator[Path]:
-    """``python -m demosite`` until the block ends; yields a sources file carrying ``settings``."""
-    plain = workdir / "site-sources.yaml"
-    cmd = [sys.executable, "-m", "demosite", "--sources", str(plain)]
-    if generated:
-        cmd += ["--generated", str(generated)]
-    log = (workdir / "site.log").open("w+", encoding="utf-8")
-    proc = subprocess.Popen(
-        cmd, cwd=REPO, stdout=subprocess.PIPE, stderr=log, text=True, env=child_env()
-    )
-    try:
-        for line in proc.stdout:
-            if line.startswith("serving"):
-                break
-        else:
-            log.seek(0)
-            raise RuntimeError(f"demo site did not start: {log.read()[-800:]}")
-        sources = yaml.safe_load(plain.read_text(encoding="utf-8"))["sources"]
-        out = workdir / "sources.yaml"
-        out.write_text(yaml.safe_dump({"sources": sources, "settings": settings}), encoding="utf-8")
-        yield out
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        proc.stdout.close()
-        log.close()
 
 
 def crawl_once(sources: Path, db: Path) -> dict[str, Any]:
@@ -107,9 +69,9 @@ def compare(first: dict[str, dict], second: dict[str, dict]) -> str:
 def measure_case(generated: int | None, settings: dict[str, Any]) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="tw-rerun-") as tmp:
         work = Path(tmp)
-        with serve(generated, work, settings) as sources:
-            first = crawl_once(sources, work / "tw.duckdb")
-            second = crawl_once(sources, work / "tw.duckdb")
+        with serve(generated, work, settings) as site:
+            first = crawl_once(site.sources_file, work / "tw.duckdb")
+            second = crawl_once(site.sources_file, work / "tw.duckdb")
     same = compare(first.pop("articles"), second.pop("articles"))
     return {"first": first, "second": second, "same_articles": same}
 
