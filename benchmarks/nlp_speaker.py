@@ -33,6 +33,7 @@ from typing import Any
 
 from benchmarks.folds import K, fold_of
 from benchmarks.nlp_quality import Scored, read_articles, read_sentences
+from benchmarks.results_file import replace_section
 from kernel.labels import PARTIES
 
 HERE = Path(__file__).resolve().parent
@@ -256,16 +257,7 @@ def errors(by_fold: dict[int, list[Scored]], folds: list[int]) -> str:
 
 def write_section(text: str, path: Path = RESULTS) -> None:
     """Replace (or append) the ``## Speaker`` section of RESULTS.md, leaving the rest as it was."""
-    current = path.read_text(encoding="utf-8") if path.exists() else ""
-    start = current.find(SECTION + "\n")
-    if start >= 0:
-        rest = current[start + len(SECTION) :]
-        nxt = rest.find("\n## ")
-        tail = rest[nxt + 1 :] if nxt >= 0 else ""
-        current = current[:start].rstrip("\n") + "\n\n" + text + ("\n" + tail if tail else "")
-    else:
-        current = current.rstrip("\n") + "\n\n" + text
-    path.write_text(current, encoding="utf-8")
+    replace_section(path, SECTION, text)
 
 
 def run(quick: bool = False) -> str:

@@ -26,6 +26,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from benchmarks.results_file import replace_section
+
 HERE = Path(__file__).resolve().parent
 FIXTURES = HERE / "fixtures" / "pubdates"
 HALVES = ("dev", "heldout")
@@ -153,16 +155,7 @@ def errors(rows: list[dict[str, Any]]) -> str:
 
 def write_section(text: str, path: Path = RESULTS) -> None:
     """Replace (or append) the ``## Publication dates`` section, leaving the rest as it was."""
-    current = path.read_text(encoding="utf-8") if path.exists() else ""
-    start = current.find(SECTION + "\n")
-    if start >= 0:
-        rest = current[start + len(SECTION) :]
-        nxt = rest.find("\n## ")
-        tail = rest[nxt + 1 :] if nxt >= 0 else ""
-        current = current[:start].rstrip("\n") + "\n\n" + text + ("\n" + tail if tail else "")
-    else:
-        current = current.rstrip("\n") + "\n\n" + text
-    path.write_text(current, encoding="utf-8")
+    replace_section(path, SECTION, text)
 
 
 def run(quick: bool = False) -> str:
