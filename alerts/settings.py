@@ -27,8 +27,8 @@ BOARD_STATUSES = STATUSES
 class ToneShift:
     enabled: bool = True
     # welch: recent window vs baseline (Welch z); monitor: the day vs the days before, confirmed
-    # against the previous day and the previous week
-    method: str = "monitor"
+    # against the previous day and the previous week (welch won the backtest, see alerts.yaml)
+    method: str = "welch"
     recent_days: int = 3
     baseline_days: int = 14
     min_recent_sentences: int = 6

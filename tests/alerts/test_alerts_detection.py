@@ -10,7 +10,7 @@ import pytest
 
 from alerts import format_alert, run_alerts
 from alerts.model import alert_id
-from alerts.settings import load_alerts_config
+from alerts.settings import ToneShift, load_alerts_config
 from kernel.errors import ConfigError, TablewatchError
 from tests.support.alerts import NEGATIVE, POSITIVE, add_day, day, write_sentences
 
@@ -170,6 +170,8 @@ def test_missing_warehouse_is_a_clear_error(tmp_path: Path):
 def test_shipped_config_is_valid():
     cfg = load_alerts_config()
     assert cfg.detection.tone_shift.cooldown_days >= 1 and cfg.delivery.attempts >= 1
+    # the tone method the backtest chose is the file's and the code's default alike
+    assert cfg.detection.tone_shift.method == ToneShift().method == "welch"
 
 
 def test_tone_alert_says_which_party_moved_it(db: Path, alerts_config: Path):
