@@ -5,7 +5,9 @@ the report and the brief); ``sql/issue_turns.sql`` computes the board of every d
 of the day before it in one query and keeps the configured turns (alerts.yaml,
 ``detection.issue_turns``). Which moves are turns:
 
-- anything -> ``agreed``: an agreement reported that names the issue;
+- anything -> ``agreed``: an agreement reported that names the issue, or the deal's terms naming
+  it, published that day (the board's evidence; an issue agreed again on old evidence, because a
+  gap left the window, raises nothing);
 - ``narrowing`` -> ``apart``: the sides were closing in on it and the gap is back;
 - ``agreed`` -> ``apart``: a reversal, a settled issue in dispute again. It alerts too: the last
   word people had on that issue was "agreed", and it no longer holds (the episode model takes a
@@ -66,7 +68,8 @@ def issue_turn_alerts(
             "day": day,
             "cooldown": turns.cooldown_days,
             "turns": list(turns.turns),
-            "agreement_sentence": turns.agreement_sentence,
+            # the setting keeps its name (alerts.yaml); what it guards is the evidence's day
+            "evidence_that_day": turns.agreement_sentence,
         },
     )
     names = [d[0] for d in cur.description]

@@ -11,7 +11,7 @@ import html
 import logging
 from pathlib import Path
 from string import Template
-from typing import Any
+from typing import Any, NamedTuple
 
 import pandas as pd
 
@@ -24,6 +24,21 @@ log = logging.getLogger("tablewatch")
 TEMPLATE = Path(__file__).with_name("template.html")
 #: every signal but ``none``: the moves at the table the signal chart plots
 CHARTED_SIGNALS = tuple(s for s in SIGNALS if s != "none")
+#: how much of a milestone's date is known (the ``precision`` of Milestone), finest first
+PRECISIONS = ("day", "month", "season")
+#: a season's name by the month of its first day (SP 03-20, SU 06-21, FA 09-22, WI 12-21) and the
+#: (month, day) the next season starts
+SEASONS = {3: "spring", 6: "summer", 9: "fall", 12: "winter"}
+SEASON_NEXT = {3: (6, 21), 6: (9, 22), 9: (12, 21), 12: (3, 20)}
+
+
+class Milestone(NamedTuple):
+    """A milestone of a card: its (first) day, kind, label and how much of the date is known."""
+
+    date: dt.date
+    kind: str
+    label: str
+    precision: str = "day"
 
 
 def _check_day(value: str | None, what: str) -> str | None:
@@ -175,20 +190,36 @@ class _Views:
             self.hi,
         )
 
-    def milestones(self, neg: str) -> list[tuple[dt.date, str, str]]:
-        """(date, kind, label) once per day and kind, the watchlist's label where it has one; a
-        date stated in the coverage only once it was published (no knowledge from after --to)."""
+    def milestones(self, neg: str) -> list[Milestone]:
+        """(date, kind, label, precision) once per day and kind, the watchlist's label where it
+        has one; a date stated in the coverage only once it was published (no knowledge from
+        after --to). ``precision`` is how much of the date is known: a watchlist date or a
+        resolved day is a ``day``; "in August" (``YYYY-MM``) a ``month`` and "this summer"
+        (``YYYY-SU``) a ``season``, which v_milestones stores as their first day. The finest
+        source of a day and kind wins."""
         frame = self.frame(
             """
-            select date, kind, arg_min(label, source = 'coverage') as label
-            from v_milestones
-            where negotiation = ? and (source = 'watchlist' or published <= ?)
-            group by date, kind order by date, kind
+            select
+                m.date, m.kind, arg_min(m.label, m.source = 'coverage') as label,
+                min(case
+                    when m.source = 'watchlist' or length(s.date_value) = 10 then 0
+                    when s.date_value[6:7] in ('SP', 'SU', 'FA', 'WI') then 2
+                    else 1
+                end) as precision
+            from v_milestones as m
+            left join sentence_milestones as s
+                on m.source = 'coverage' and s.negotiation = m.negotiation and s.url = m.url
+                and s.evidence = m.evidence and s.kind = m.kind and s.date = m.date
+            where m.negotiation = ? and (m.source = 'watchlist' or m.published <= ?)
+            group by m.date, m.kind order by m.date, m.kind
             """,
             neg,
             self.hi,
         )
-        return [(pd.Timestamp(r.date).date(), r.kind, r.label) for r in frame.itertuples()]
+        return [
+            Milestone(pd.Timestamp(r.date).date(), r.kind, r.label, PRECISIONS[int(r.precision)])
+            for r in frame.itertuples()
+        ]
 
     def evidence(self, neg: str, limit: int = 12) -> pd.DataFrame:
         return self.frame(
@@ -228,28 +259,49 @@ def _alert_list(alerts: pd.DataFrame) -> str:
     return f'<figcaption>Alerts</figcaption><ol class="alerts">{items}</ol>'
 
 
-def _axis(
-    neg: pd.Series, alerts: pd.DataFrame, milestones: list[tuple[dt.date, str, str]]
-) -> charts.TimeAxis:
+def _axis(neg: pd.Series, alerts: pd.DataFrame, milestones: list[Milestone]) -> charts.TimeAxis:
     """One time domain for every chart of the card: its coverage and its alerts; the milestones
     that fall inside it are drawn on every chart."""
     days = [pd.Timestamp(neg["first_day"]), pd.Timestamp(neg["last_day"])]
     if not alerts.empty:
         days += [pd.Timestamp(d) for d in alerts["detected_on"]]
-    return charts.TimeAxis.covering(min(days).date(), max(days).date(), tuple(milestones))
+    drawn = tuple((m.date, m.kind, m.label) for m in milestones)
+    return charts.TimeAxis.covering(min(days).date(), max(days).date(), drawn)
 
 
-def _countdown(milestones: list[tuple[dt.date, str, str]], today: dt.date) -> str:
-    """The card's tile for the next milestone from ``today`` on: "12 days to contract expiry"."""
-    ahead = [m for m in milestones if m[0] >= today]
+def _period_end(m: Milestone) -> dt.date:
+    """The last day a milestone can fall on: the day itself, the end of its month, or the day
+    before the next season starts (sentence_milestones dates a season by its first day)."""
+    if m.precision == "day":
+        return m.date
+    if m.precision == "month":
+        year, month = divmod(m.date.month, 12)
+        return dt.date(m.date.year + year, month + 1, 1) - dt.timedelta(days=1)
+    month, day = SEASON_NEXT[m.date.month]
+    return dt.date(m.date.year + (month < m.date.month), month, day) - dt.timedelta(days=1)
+
+
+def _countdown(milestones: list[Milestone], today: dt.date) -> str:
+    """The card's tile for the next milestone from ``today`` on: "12 days to contract expiry",
+    or "in August" / "in summer" for a date known only to its month or season (stored as its first
+    day, a day count would be false: "August" seen on 31 July is not "1 day to")."""
+    ahead = [m for m in milestones if _period_end(m) >= today]
     if not ahead:
         return "<div><b>–</b>no milestone ahead</div>"
-    day, kind, label = ahead[0]
-    days = (day - today).days
-    when = "today" if days == 0 else f"{days} day{'s' if days != 1 else ''} to"
+    m = ahead[0]
+    year = "" if m.date.year == today.year else f" {m.date.year}"
+    if m.precision == "month":
+        when, day = f"in {m.date:%B}{year}", f"{m.date:%b %Y}"
+    elif m.precision == "season":
+        season = SEASONS[m.date.month]
+        when, day = f"in {season}{year}", f"{season} {m.date.year}"
+    else:
+        days = (m.date - today).days
+        when = "today" if days == 0 else f"{days} day{'s' if days != 1 else ''} to"
+        day = f"{m.date:%d %b %Y}"
     return (
-        f'<div class="countdown"><b>{html.escape(when)}</b>{html.escape(kind.replace("_", " "))}'
-        f" ({day:%d %b %Y}: {html.escape(label)})</div>"
+        f'<div class="countdown"><b>{html.escape(when)}</b>{html.escape(m.kind.replace("_", " "))}'
+        f" ({day}: {html.escape(m.label)})</div>"
     )
 
 

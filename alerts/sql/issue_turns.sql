@@ -6,9 +6,11 @@
 -- differs from the day before's and is one of $turns ('from->to', '*' for any status). The quiet
 -- period: a turn whose issue made the same turn (same negotiation, issue, new status) in the
 -- $cooldown days before it is not raised again; only the lookback days needed to see those
--- earlier turns are computed. With $agreement_sentence, agreement is only alerted on when it was
--- reported: a turn to agreed needs an agreement sentence naming the issue that day, a reversal
--- (agreed -> apart) one in the window of the day before.
+-- earlier turns are computed. With $evidence_that_day, agreement is only alerted on when it was
+-- reported: a turn to agreed needs the board's evidence of it (an agreement sentence naming the
+-- issue, or a sentence of the deal's terms naming it) to be published that day, and a reversal
+-- (agreed -> apart) needs the day before's agreed evidence to be in that board's window. An issue
+-- that turns agreed again only because a gap left the window, on old evidence, is no news.
 with days as (
     select cast(r.d as date) as day
     from range(
@@ -42,7 +44,8 @@ moves as (
         lag(day) over w as before_day,
         lag(progress) over w as before_progress,
         lag(gap) over w as before_gap,
-        lag(agreement) over w as before_agreement
+        lag(agreement) over w as before_agreement,
+        lag(evidence_published) over w as before_evidence_published
     from boards
     window w as (partition by negotiation, issue order by day)
 ),
@@ -67,45 +70,18 @@ quiet as (
     from turns
 ),
 
--- the day's agreement sentences naming each issue: the evidence of a turn to agreed, and with
--- $agreement_sentence its condition (the board also calls an issue agreed when a neutral sentence
--- names it after any agreement of the negotiation; that alone is too weak to alert on)
-day_agreements as (
-    select
-        s.negotiation,
-        m.issue,
-        s.published as day,
-        arg_min(
-            struct_pack(sentence := s.sentence, url := s.url, published := s.published),
-            struct_pack(a := s.article_id, i := s.sent_index)
-        ) as ev
-    from v_sentences as s, unnest(s.issues) as m(issue)
-    where s.negotiation is not null
-      and s.signal = 'agreement'
-      and s.published between cast($since as date) and cast($day as date)
-    group by all
-),
-
 raised as (
-    select
-        q.* exclude (evidence, evidence_url, evidence_published, evidence_signal),
-        case when q.status = 'agreed' and g.ev is not null then g.ev.sentence else q.evidence end
-            as evidence,
-        case when q.status = 'agreed' and g.ev is not null then g.ev.url else q.evidence_url end
-            as evidence_url,
-        case when q.status = 'agreed' and g.ev is not null then g.ev.published
-            else q.evidence_published end as evidence_published,
-        case when q.status = 'agreed' and g.ev is not null then 'agreement'
-            else q.evidence_signal end as evidence_signal
+    select *
     from quiet as q
-    left join day_agreements as g
-        on g.negotiation = q.negotiation and g.issue = q.issue and g.day = q.day
     where q.day between cast($since as date) and cast($day as date)
       and (q.previous_turn is null or q.day - q.previous_turn > $cooldown)
       and (
-          not $agreement_sentence
-          or (q.status = 'agreed' and g.ev is not null)
-          or (q.before = 'agreed' and q.before_agreement > 0)
+          not $evidence_that_day
+          or (q.status = 'agreed' and q.evidence_published = q.day)
+          or (
+              q.before = 'agreed'
+              and q.before_evidence_published > q.before_day - cast(q.window_days as integer)
+          )
           or (q.status <> 'agreed' and q.before <> 'agreed')
       )
 ),

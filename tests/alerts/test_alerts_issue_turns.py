@@ -150,9 +150,17 @@ def test_an_issue_flapping_across_a_tie_alerts_once_per_quiet_period(db: Path, a
     ]
 
 
-def test_agreed_from_a_neutral_mention_alone_does_not_alert(db: Path, alerts_config: Path):
-    """The board calls an issue agreed when a neutral sentence names it after any agreement of
-    the negotiation; without an agreement sentence naming the issue, no alert says so."""
+def _wages_status(db: Path, i: int) -> str:
+    with duckdb.connect(str(db), read_only=True) as con:
+        (status,) = con.execute(
+            "select status from issue_status_as_of(?) where issue = 'wages'", [day(i)]
+        ).fetchone()
+    return status
+
+
+def test_a_neutral_mention_after_a_deal_is_no_turn(db: Path, alerts_config: Path):
+    """A deal that names no issue, then a neutral sentence naming wages: the board does not call
+    wages agreed (a mention is not the deal's terms), so nothing alerts."""
     _story(
         db,
         *_progress_days(range(0, 4)),
@@ -160,11 +168,40 @@ def test_agreed_from_a_neutral_mention_alone_does_not_alert(db: Path, alerts_con
         issue(6, "none", text="Wages came up at the table."),
     )
     raised = _replay(db, alerts_config, range(0, 9))
-    with duckdb.connect(str(db), read_only=True) as con:
-        (status,) = con.execute(
-            "select status from issue_status_as_of(?) where issue = 'wages'", [day(6)]
-        ).fetchone()
-    assert status == "agreed" and _turns(raised) == []
+    assert _wages_status(db, 6) == "narrowing" and _turns(raised) == []
+
+
+def test_the_deals_terms_that_day_alert_with_that_sentence(db: Path, alerts_config: Path):
+    """A deal that names no issue, and two days later its terms naming wages: the turn is on the
+    day of the terms, with that sentence as evidence."""
+    _story(
+        db,
+        *_progress_days(range(0, 4)),
+        issue(5, "agreement", issues=[], text="The guild reached a tentative agreement."),
+        issue(7, "none", text="The deal includes a 5 percent raise in minimum wages."),
+    )
+    raised = _replay(db, alerts_config, range(0, 10))
+    assert _turns(raised) == [(day(7), "wages", "narrowing", "agreed")]
+    [turn] = [a for a in raised if a.kind == "issue_turn"]
+    assert "The deal includes a 5 percent raise" in turn.evidence[0]["sentence"]
+    assert turn.evidence[0]["published"] == day(7).isoformat()
+
+
+def test_agreed_again_on_old_evidence_does_not_alert(db: Path, alerts_config: Path):
+    """Agreed (day 5), apart after a gap (day 12, a reversal), agreed again when that gap leaves
+    the 28-day window (day 40): no new sentence says so, so the last move raises nothing."""
+    _story(
+        db,
+        *_progress_days(range(0, 3)),
+        issue(5, "agreement"),
+        issue(12, "gap", articles=2),
+    )
+    raised = _replay(db, alerts_config, range(0, 42))
+    assert _wages_status(db, 39) == "apart" and _wages_status(db, 40) == "agreed"
+    assert _turns(raised) == [
+        (day(5), "wages", "narrowing", "agreed"),
+        (day(12), "wages", "agreed", "apart"),
+    ]
 
 
 def test_a_bad_turn_in_the_config_is_a_clear_error(tmp_path: Path):

@@ -20,8 +20,16 @@ NEG = "wga_2026"
 D0 = dt.date(2026, 5, 1)
 
 
-def said(rows: list[dict[str, Any]], day: int, signal: str, issues: list[str], tag: str) -> None:
-    """One article on D0 + ``day`` with one sentence naming ``issues``."""
+def said(
+    rows: list[dict[str, Any]],
+    day: int,
+    signal: str,
+    issues: list[str],
+    tag: str,
+    text: str | None = None,
+) -> None:
+    """One article on D0 + ``day`` with one sentence naming ``issues`` (``text``: its wording,
+    after the tag; by default one that names no deal)."""
     when = D0 + dt.timedelta(days=day)
     rows.append(
         {
@@ -32,7 +40,8 @@ def said(rows: list[dict[str, Any]], day: int, signal: str, issues: list[str], t
             "tone_score": 0.0,
             "source": "testwire",
             "issues": issues,
-            "sentence": f"{tag}: {signal} on {', '.join(issues) or 'nothing'} ({when}).",
+            "sentence": f"{tag}: "
+            + (text or f"{signal} on {', '.join(issues) or 'nothing'} ({when})."),
         }
     )
 
@@ -95,6 +104,46 @@ def test_a_mention_out_of_the_window_is_quiet_and_as_of_ignores_the_future(board
     assert early["wages"]["status"] == "apart" and early["transparency"]["status"] == "unmentioned"
     wide = by_issue(board_db, D0 + dt.timedelta(days=60), window_days=90)
     assert wide["wages"]["status"] == "narrowing"
+
+
+@pytest.fixture
+def deal_db(tmp_path: Path) -> Path:
+    """A deal reported without naming an issue, then coverage of it: its terms, mere mentions."""
+    rows: list[dict[str, Any]] = []
+    said(rows, 0, "gap", ["wages", "ai", "health_pension"], "g0")
+    said(rows, 2, "none", ["wages"], "pre", "The studios' offer includes a 4 percent raise.")
+    said(rows, 3, "none", ["transparency"], "pre2", "A deal that includes viewership data.")
+    said(rows, 5, "agreement", [], "deal", "The guild reached a tentative agreement.")
+    said(rows, 6, "none", ["ai"], "m1", "AI came up at the table, people said.")
+    said(rows, 6, "none", ["health_pension"], "m2", "Economic terms such as pensions come next.")
+    said(rows, 7, "none", ["wages"], "t1", "The three-year deal includes a 5 percent raise.")
+    said(rows, 7, "gap", ["health_pension"], "t2", "The deal includes nothing on pensions.")
+    said(rows, 8, "progress", ["transparency"], "t3", "The new contract provides viewership data.")
+    db = tmp_path / "wh" / "tablewatch.duckdb"
+    write_sentences(db, rows)
+    return db
+
+
+def test_a_mention_after_a_deal_is_not_agreed_its_terms_are(deal_db: Path) -> None:
+    """Agreed after a deal needs a sentence of the deal's terms naming the issue; a neutral
+    mention is not one (the old rule called ai agreed here), nor terms-like wording before the
+    deal (an offer, a wish) or labelled gap."""
+    b = by_issue(deal_db, D0 + dt.timedelta(days=8))
+    assert b["ai"]["status"] == "apart"  # the gap of day 0 still decides
+    assert b["wages"]["status"] == "agreed"
+    assert (
+        b["wages"]["evidence"]["sentence"] == "t1: The three-year deal includes a 5 percent raise."
+    )
+    assert b["wages"]["evidence"]["signal"] == "none"
+    assert b["health_pension"]["status"] == "apart"  # the terms sentence is a gap: still apart
+    assert b["transparency"]["status"] == "agreed"
+    assert b["transparency"]["evidence"]["sentence"].startswith("t3:")
+    before = by_issue(deal_db, D0 + dt.timedelta(days=4))
+    assert before["wages"]["status"] == "apart" and before["transparency"]["status"] == "quiet"
+    mentions_only = by_issue(deal_db, D0 + dt.timedelta(days=6))
+    assert mentions_only["ai"]["status"] == "apart"
+    assert mentions_only["health_pension"]["status"] == "apart"
+    assert mentions_only["wages"]["status"] == "apart"
 
 
 def test_view_and_cli_agree(board_db: Path) -> None:

@@ -1,16 +1,30 @@
 -- The issue status board as of any day: one row per negotiation and taxonomy issue.
---   agreed      an agreement reported that names the issue (or, after a deal no breakdown or strike
---               followed, a neutral sentence of its terms that names it), and no more gap than progress
---               about it since
+--   agreed      an agreement reported that names the issue (signal agreement), or, after the deal
+--               that stands (the first agreement since the latest breakdown or strike report), a
+--               sentence stating the deal's terms that names the issue ("the deal includes ...",
+--               "the new contract provides ..."), and no more gap than progress about it since.
+--               A mere mention after a deal ("wages came up", "economic terms will be taken up next
+--               week") is not agreement: on the demo storyline that rule made 20 of its 23 turns
+--               to agreed.
 --   apart       gap outweighs progress in the window (after an agreement: since the agreement)
 --   narrowing   progress outweighs gap in the window
 --   quiet       mentioned before, but not (or only in neutral terms) in the window
 --   unmentioned never mentioned up to as_of
 -- A tie of progress and gap goes to the later of the two. The window is the window_days days
 -- ending on as_of (default 28). progress, gap, agreement count the issue's sentences in the window;
--- evidence_* is the sentence that decided (null for quiet and unmentioned).
+-- evidence_* is the sentence that decided (null for quiet and unmentioned); for agreed, the latest
+-- agreement or deal-terms sentence, an agreement sentence first on the same day.
+-- deal_terms (a DuckDB regular expression on the lower-cased sentence) is what states a deal's
+-- terms: a deal noun, then within the clause a verb that gives its content. Only the third-person
+-- and -ing forms, so a wish ("any deal must include") is not terms; a deal-terms sentence labelled
+-- gap, breakdown or strike_action ("the deal includes nothing on AI, members said angrily") does
+-- not count either.
 -- Use: select * from issue_status_as_of(date '2026-05-20') where negotiation = 'wga_2026'.
-create or replace macro issue_status_as_of(as_of, window_days := 28) as table
+create or replace macro issue_status_as_of(
+    as_of,
+    window_days := 28,
+    deal_terms := '\b(deal|agreement|contract|pact)\b[^.;:!?]{0,80}?\b(includes|including|provides|secures|gives|grants|guarantees|establishes|creates|contains|delivers|adds|raises|sets|wins|brings)\b|\bunder the (new |tentative |three-year |proposed )?(deal|agreement|contract)\b'
+) as table
 with
 negotiations as (
     select distinct negotiation from v_sentences where negotiation is not null
@@ -52,14 +66,19 @@ agreed_evidence as (
     from mentions as m
     left join deals as d on d.negotiation = m.negotiation
     where m.signal = 'agreement'
-        or (m.signal = 'none' and d.deal_day is not null and m.published >= d.deal_day)
+        or (
+            d.deal_day is not null
+            and m.published >= d.deal_day
+            and m.signal not in ('gap', 'breakdown', 'strike_action')
+            and regexp_matches(lower(m.sentence), deal_terms)
+        )
 ),
 last_agreed as (
     select
         negotiation, issue,
         max(published) as agreed_day,
         arg_max(struct_pack(published, sentence, url, signal),
-                struct_pack(published, article_id, sent_index)) as ev
+                struct_pack(published, by_agreement := signal = 'agreement', article_id, sent_index)) as ev
     from agreed_evidence
     group by negotiation, issue
 ),
