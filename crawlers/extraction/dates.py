@@ -464,20 +464,66 @@ def _day_first(tree: lxml_html.HtmlElement, meta: dict[str, str]) -> bool:
 
 
 # ---------------------------------------------------------------- where the page states its date
-def _off_zones(tree: lxml_html.HtmlElement) -> set[lxml_html.HtmlElement]:
-    """Elements inside a comment, sidebar, related list, navigation...: dates there are other
-    pages'. One pass in document order (a parent is decided before its children)."""
-    off: set[lxml_html.HtmlElement] = set()
-    for el in tree.iter():
-        parent = el.getparent()
-        if parent is not None and parent in off:
-            off.add(el)
+def _is_off(el: lxml_html.HtmlElement) -> bool:
+    """Whether the element itself opens a comment, sidebar, related list, navigation...: dates
+    in there are other pages'."""
+    tag = el.tag
+    if not isinstance(tag, str):
+        return False
+    if tag in _OFF_TAGS:
+        return True
+    marks = f"{el.get('class') or ''} {el.get('id') or ''}"
+    return bool(marks.strip() and _OFF_ZONE.search(marks))
+
+
+def _in_off_zone(el: lxml_html.HtmlElement) -> bool:
+    """Whether the element or one of its ancestors is an off zone (for a few XPath hits)."""
+    return _is_off(el) or any(_is_off(a) for a in el.iterancestors())
+
+
+def _after(el: lxml_html.HtmlElement, root: lxml_html.HtmlElement) -> lxml_html.HtmlElement | None:
+    """The first node after ``el``'s subtree in document order, within ``root`` (None: none)."""
+    while el is not None and el is not root:
+        nxt = el.getnext()
+        if nxt is not None:
+            return nxt
+        el = el.getparent()
+    return None
+
+
+def _visible(
+    root: lxml_html.HtmlElement,
+    skip: lxml_html.HtmlElement | None = None,
+    start: lxml_html.HtmlElement | None = None,
+) -> Iterator[lxml_html.HtmlElement]:
+    """``root``'s elements in document order, without off zones and ``skip``'s subtree, from
+    ``start`` on (when given).
+
+    One walk of the page: an off zone's subtree is passed over by comparing identities only
+    (marking the zones first and then reading cost two full walks of Python per element).
+    """
+    if _in_off_zone(root):
+        return
+    # a start inside a skipped subtree still opens the reading at that point
+    around = {start, *start.iterancestors()} if start is not None else set()
+    started = start is None
+    resume: lxml_html.HtmlElement | None = None
+    for el in root.iter():
+        if resume is not None:
+            if el is not resume:
+                continue
+            resume = None
+        if el is start:
+            started = True
+        if el is skip or _is_off(el):
+            if el in around:
+                started = True
+            resume = _after(el, root)
+            if resume is None:
+                return
             continue
-        tag = el.tag if isinstance(el.tag, str) else ""
-        marks = f"{el.get('class') or ''} {el.get('id') or ''}" if tag else ""
-        if tag in _OFF_TAGS or (marks.strip() and _OFF_ZONE.search(marks)):
-            off.add(el)
-    return off
+        if started and isinstance(el.tag, str):
+            yield el
 
 
 def _main_title(tree: lxml_html.HtmlElement) -> lxml_html.HtmlElement | None:
@@ -497,24 +543,16 @@ def _body(tree: lxml_html.HtmlElement) -> lxml_html.HtmlElement:
 def _top_blocks(
     title: lxml_html.HtmlElement | None, tree: lxml_html.HtmlElement
 ) -> Iterator[lxml_html.HtmlElement]:
-    """Elements in document order from the start of the title's header or article (a date line
-    often sits above the headline), without the title itself (a headline may name a date)."""
+    """Visible elements in document order from the start of the title's header or article (a
+    date line often sits above the headline), without the title itself (a headline may name a
+    date)."""
     start: lxml_html.HtmlElement | None = None
     if title is not None:
         start = next(
             (a for a in title.iterancestors() if a.tag in ("header", "article", "main")),
             title.getparent(),
         )
-    inside_title = set(title.iter()) if title is not None else set()
-    started = start is None
-    for el in _body(tree).iter():
-        if el is start:
-            started = True
-        if not started or not isinstance(el.tag, str) or el.tag in _OFF_TAGS:
-            continue
-        if el in inside_title:
-            continue
-        yield el
+    return _visible(_body(tree), skip=title, start=start)
 
 
 _INLINE = {
@@ -591,12 +629,11 @@ def markup_votes(
     """Votes of <time>, microdata, hAtom and the visible byline at the top of the page."""
     votes: list[Vote] = []
     day_first = _day_first(tree, meta)
-    off = _off_zones(tree)
     for node in tree.xpath(
         '//*[@itemprop="datePublished" or @itemprop="dateCreated"]'
         '|//time[@pubdate]|//abbr[contains(concat(" ",@class," ")," published ")]'
     ):
-        if node in off:
+        if _in_off_zone(node):
             continue
         value = node.get("datetime") or node.get("content") or node.get("title")
         day = _machine_date(value) if value else None
@@ -616,10 +653,11 @@ def markup_votes(
     seen_chars = 0
     plain_time_done = False
     text_done = False
-    for el in _top_blocks(_main_title(tree), tree):
-        if el in off:
-            continue
+    title = _main_title(tree)
+    for el in _top_blocks(title, tree):
         top = seen_chars <= TOP_CHARS
+        if text_done and (plain_time_done or not top):
+            break  # nothing further down can vote any more
         if el.tag == "time" and top and not plain_time_done:
             value = el.get("datetime")
             day = _machine_date(value) if value else None
@@ -638,7 +676,7 @@ def markup_votes(
             continue
         if not top:
             # further down only a line that says it states the publication ("Posted on ...")
-            if len(own) <= SHORT_LINE and _PUBLISH_CUE.search(own) and _DIGIT.search(own):
+            if len(own) <= SHORT_LINE and _DIGIT.search(own) and _PUBLISH_CUE.search(own):
                 got = _text_votes(own, "text", day_first, modified)
                 votes.extend(v._replace(kind="text") for v in got)
                 text_done = bool(got)
@@ -662,7 +700,7 @@ def markup_votes(
                 votes.append(Vote(rel, "relative"))
                 text_done = True
     if not votes:
-        votes = _anywhere_votes(tree, off, _main_title(tree), day_first, modified)
+        votes = _anywhere_votes(tree, title, day_first, modified)
     return votes
 
 
@@ -673,7 +711,6 @@ _DATE_CLASS_STRICT = re.compile(
 
 def _anywhere_votes(
     tree: lxml_html.HtmlElement,
-    off: set[lxml_html.HtmlElement],
     title: lxml_html.HtmlElement | None,
     day_first: bool,
     modified: dict[dt.date, str],
@@ -681,11 +718,8 @@ def _anywhere_votes(
     """When the top of the page states nothing: the first date-classed line that is mostly a
     date (a date header above a blog post's title, a theme's date far below it), else the first
     <time datetime> outside comments and lists. Weak votes: anything stated above outweighs them."""
-    skip = set(title.iter()) if title is not None else set()
     first_time: Vote | None = None
-    for el in _body(tree).iter():
-        if el in off or el in skip or not isinstance(el.tag, str):
-            continue
+    for el in _visible(_body(tree), skip=title):
         if el.tag == "time" and first_time is None:
             value = el.get("datetime")
             day = _machine_date(value) if value else None
