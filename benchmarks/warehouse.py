@@ -37,6 +37,8 @@ VIEWS = (
     "v_party_tone_weekly",
     "v_source_coverage_daily",
     "v_latest_signals",
+    "sentence_milestones",
+    "v_milestones",
 )
 BASELINE_SQL = "select count(*), sum(tone_score) from sentences"
 # how the report reads v_latest_signals: one negotiation, one month, the newest dozen

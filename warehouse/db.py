@@ -169,9 +169,10 @@ def refresh_reference_tables(con: duckdb.DuckDBPyConnection) -> None:
     wanted = [
         (c["kind"], c["pattern"], i, cues["max_distance"]) for i, c in enumerate(cues["cues"])
     ]
-    if _table_rows(con, "milestone_cues", "kind, pattern, position, max_distance") != sorted(
+    stale = _table_rows(con, "milestone_cues", "kind, pattern, position, max_distance") != sorted(
         wanted
-    ):
+    )
+    if stale:
         kinds, patterns, positions, _ = (list(col) for col in zip(*wanted, strict=True))
         con.execute(
             "create or replace table milestone_cues as select unnest(cast(? as varchar[])) as kind,"
@@ -179,6 +180,34 @@ def refresh_reference_tables(con: duckdb.DuckDBPyConnection) -> None:
             " cast(? as integer) as max_distance",
             [kinds, patterns, positions, cues["max_distance"]],
         )
+    if stale or not _macro_exists(con, "milestone_cued"):
+        con.execute(milestone_cued_sql([c["pattern"] for c in cues["cues"]]))
+
+
+def _macro_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    return bool(
+        con.execute(
+            "select count(*) from duckdb_functions() where function_name = ?"
+            " and function_type = 'macro' and schema_name = 'main' and not internal",
+            [name],
+        ).fetchone()[0]
+    )
+
+
+def milestone_cued_sql(patterns: list[str]) -> str:
+    """``milestone_cued(sentence)``: does any cue match, as ONE constant regular expression.
+
+    The view ``sentence_milestones`` joins sentences with ``milestone_cues`` on a per-row pattern,
+    which DuckDB compiles again for every pair (70 CPU s at 0.5M sentences). This macro, the
+    alternation of every cue, is a literal pattern compiled once; the view filters with it first,
+    so only the few cued sentences reach the per-cue join. Same rows: a sentence passes the filter
+    exactly when at least one cue matches it.
+    """
+    alternation = "|".join(f"(?:{p})" for p in patterns).replace("'", "''")
+    return (
+        "create or replace macro milestone_cued(sentence) as"
+        f" regexp_matches(lower(sentence), '{alternation}')"
+    )
 
 
 def milestone_cues(path: Path | None = None) -> dict[str, Any]:

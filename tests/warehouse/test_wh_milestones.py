@@ -146,3 +146,104 @@ def test_bad_cue_file_is_one_line(tmp_path: Path) -> None:
     bad.write_text("cues:\n  - {kind: picnic, pattern: 'x'}\nmax_distance: 80\n")
     with pytest.raises(ConfigError, match="picnic"):
         milestone_cues(bad)
+
+
+# phrases that a cue matches (each kind, upper case, two cues in one sentence) and near misses
+CUE_PHRASES = [
+    "members hold a Strike Authorization Vote",
+    "a strike vote is set",
+    "they vote on whether to authorize a strike",
+    "the ratification voting closes",
+    "voting opens for the ratif ballots",
+    "the deal was extended through",
+    "a strike would begin",
+    "the guild goes on strike at noon",
+    "the contract EXPIRES, the deadline passes",
+    "the old deal runs out",
+    "a deadline looms",
+    "the sides met",
+    "strikes, votes and walkouts",
+    "no date was set",
+]
+
+
+def test_the_cue_prefilter_keeps_every_row(tmp_path: Path) -> None:
+    """sentence_milestones with its one-pattern prefilter gives the rows of the plain per-cue
+    join over every sentence (the view's text without the prefilter), on a warehouse of every
+    phrase x date position x negotiation."""
+    from warehouse.db import VIEWS_DIR, connect_write
+
+    db = tmp_path / "tablewatch.duckdb"
+    prefilter = " and milestone_cued(s.sentence)"
+    view_sql = (VIEWS_DIR / "sentence_milestones.sql").read_text(encoding="utf-8")
+    assert prefilter in view_sql
+    reference_sql = view_sql.replace(prefilter, "").replace(
+        "view sentence_milestones", "view reference_milestones"
+    )
+    with connect_write(db) as con:
+        con.execute(
+            """
+            insert into articles (article_id, url, source, status, published, crawl_day)
+            select 'a' || i, 'https://news.test/' || i, 'testwire', 'relevant',
+                date '2026-05-10', date '2026-05-10'
+            from range(4) as t(i)
+            """
+        )
+        con.execute(
+            """
+            create temp table gen as
+            select 'a' || a.i as article_id,
+                cast(row_number() over (partition by a.i order by p.phrase, d.pos) as integer) - 1
+                    as sent_index,
+                case when a.i = 3 then null else 'neg' || a.i end as negotiation,
+                d.pos, p.phrase,
+                case d.pos
+                    when 0 then 'On May 20 ' || p.phrase || '.'
+                    when 1 then p.phrase || ' on June 30.'
+                    when 2 then p.phrase || repeat(' and more talk', 8) || ' by 2026 summer.'
+                    else p.phrase || ' in July, or on August 1.'
+                end as sentence
+            from range(4) as a(i), unnest(?) as p(phrase), range(4) as d(pos)
+            """,
+            [CUE_PHRASES],
+        )
+        con.execute(
+            """
+            insert into sentences (article_id, sent_index, nlp_version, sentence, start_char,
+                end_char, negotiation, signal, tone, tone_score, issues, parties)
+            select article_id, sent_index, 'v1', sentence, 0, length(sentence), negotiation,
+                'none', 0, 0.0, [], []
+            from gen
+            """
+        )
+        con.execute(
+            """
+            insert into sentence_dates
+            select article_id, sent_index, 0, 'May 20', '2026-05-20', 'date' from gen where pos = 0
+            union all
+            select article_id, sent_index, 0, 'June 30', '2026-06-30', 'date' from gen where pos = 1
+            union all
+            select article_id, sent_index, 0, '2026 summer', '2026-SU', 'date' from gen where pos = 2
+            union all
+            select article_id, sent_index, 0, 'July', '2026-07', 'date' from gen where pos = 3
+            union all
+            select article_id, sent_index, 1, 'August 1', '2026-08-01', 'date' from gen where pos = 3
+            """
+        )
+        con.execute(reference_sql)
+        got = con.execute("select * from sentence_milestones order by all").fetchall()
+        want = con.execute("select * from reference_milestones order by all").fetchall()
+        con.execute("drop view reference_milestones")
+    assert got == want
+    kinds = {row[3] for row in got}
+    assert kinds == {
+        "strike_vote",
+        "ratification_vote",
+        "extension",
+        "strike_start",
+        "contract_expiry",
+        "deadline",
+    }
+    # a phrase without a cue gives no milestone; one with a cue does, at every negotiation
+    assert not any(row[5].startswith(("the sides met", "no date")) for row in got)
+    assert {row[0] for row in got} == {"neg0", "neg1", "neg2"}

@@ -12,7 +12,9 @@ with cued as (
         strpos(lower(s.sentence), regexp_extract(lower(s.sentence), c.pattern)) as cue_at
     from v_sentences as s
     inner join milestone_cues as c on regexp_matches(lower(s.sentence), c.pattern)
-    where s.negotiation is not null
+    -- milestone_cued: every cue in one literal pattern (db.milestone_cued_sql), so the per-cue
+    -- join, which compiles its pattern per row, only sees sentences with some cue
+    where s.negotiation is not null and milestone_cued(s.sentence)
     qualify row_number() over (partition by s.article_id, s.sent_index order by c.position) = 1
 ),
 dated as (
