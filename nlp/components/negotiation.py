@@ -1,13 +1,14 @@
 """``tablewatch_negotiation``: which watched negotiation each sentence is about.
 
-Evidence per sentence: watchlist aliases named in it (strong), the parties it names (a union is
-specific, the studio side is shared by many negotiations, so it counts little), all limited to
-negotiations whose window covers the article's date. Sentences without evidence inherit the
-negotiation last named in their paragraph, else the article's dominant one; an article with no
-evidence at all gets ``null`` everywhere. Undated pages use the dates the article itself mentions
-to pick between windows, and month-days that the dates component could not give a year get the
-year that puts them inside the chosen negotiation's window.
-"""
+Evidence per sentence: watchlist aliases named in it (strong, when only one negotiation lists the
+alias), the parties it names (a union is specific, the studio side is shared by many
+negotiations, so it counts little), all limited to negotiations whose window covers the article's
+date. The article's dominant negotiation (its lede counts ``LEAD_WEIGHT`` times) is the subject
+of every sentence that names none, and of every sentence that only names a union the two share
+("SAG-AFTRA's board" in an article about the video-game strike); an article with no evidence at
+all gets ``null`` everywhere. Undated pages weigh the dates the article itself mentions, and
+month-days that the dates component could not give a year get the year that puts them inside
+the chosen negotiation's window."""
 
 from __future__ import annotations
 
@@ -28,6 +29,10 @@ from nlp.extensions import RecordLocator, add_evidence, register_extensions
 ALIAS_WEIGHT = 2.0
 UNION_WEIGHT = 1.5
 SHARED_WEIGHT = 0.25
+#: the headline or lede (the first sentence naming a negotiation) states the article's subject
+LEAD_WEIGHT = 3.0
+#: per distinct date of an undated article inside a negotiation's window (under one alias)
+VOTE_WEIGHT = 0.5
 SHARED_PARTIES = {"amptp", "studios"}
 #: parties that say nothing about which negotiation it is (politicians, mediators, analysts)
 IGNORED_PARTIES = {"other"}
@@ -64,38 +69,45 @@ class NegotiationComponent:
             if neg.aliases:
                 self.aliases.add(neg.id, list(nlp.tokenizer.pipe(neg.aliases)))
 
-    def _candidates(self, doc: Doc, records: list[dict[str, Any]]) -> set[str]:
+    def _candidates(
+        self, doc: Doc, records: list[dict[str, Any]]
+    ) -> tuple[set[str], dict[str, int]]:
+        """Negotiations the article may be about, and how many of its dates fall in each window.
+
+        A dated article: the windows covering its date. An undated one: every negotiation, each
+        with the number of the article's dates inside its window; the votes weigh in
+        (``VOTE_WEIGHT``) but do not rule, since an article about one negotiation often dates the
+        one before or after it ("the contract ratified in 2023 expires June 30, 2026")."""
         published = doc._.tw_published
         if published is not None:
-            return {n.id for n in self.negotiations.values() if n.covers(published)}
+            return {n.id for n in self.negotiations.values() if n.covers(published)}, {}
         votes: dict[str, int] = defaultdict(int)
-        for record in records:
-            for date in record["dates"]:
-                span = _date_range(date["value"]) if date["value"] else None
-                if span is None:
-                    continue
-                for neg in self.negotiations.values():
-                    if span[0] <= neg.end and neg.start <= span[1]:
-                        votes[neg.id] += 1
-        if not votes:
-            return set(self.negotiations)
-        best = max(votes.values())
-        return {nid for nid, v in votes.items() if v == best}
+        values = {date["value"] for record in records for date in record["dates"] if date["value"]}
+        for value in values:
+            span = _date_range(value)
+            if span is None:
+                continue
+            for neg in self.negotiations.values():
+                if span[0] <= neg.end and neg.start <= span[1]:
+                    votes[neg.id] += 1
+        return set(self.negotiations), dict(votes)
 
     def __call__(self, doc: Doc) -> Doc:
         locator = RecordLocator(doc)
         if not locator.pairs:
             return doc
         records = [record for record, _ in locator.pairs]
-        allowed = self._candidates(doc, records)
+        allowed, votes = self._candidates(doc, records)
         scores: list[dict[str, float]] = [defaultdict(float) for _ in records]
-        hits: list[dict[str, tuple[str, int, int]]] = [{} for _ in records]
-        for span in self.aliases(doc, as_spans=True):
-            pos = locator.by_token(span.start)
-            if pos is None or span.label_ not in allowed:
+        hits: list[dict[str, list[tuple[str, int, int]]]] = [defaultdict(list) for _ in records]
+        claims = self._claims(doc, locator, allowed)
+        for (start, end), (pos, text, named) in claims.items():
+            if len(named) != 1:
                 continue
-            scores[pos][span.label_] += ALIAS_WEIGHT
-            hits[pos].setdefault(span.label_, (span.text, span.start_char, span.end_char))
+            (nid,) = named
+            if not hits[pos][nid]:
+                scores[pos][nid] += ALIAS_WEIGHT
+            hits[pos][nid].append((text, start, end))
         for pos, record in enumerate(records):
             for party in record["parties"]:
                 if party in IGNORED_PARTIES:
@@ -106,12 +118,13 @@ class NegotiationComponent:
                         scores[pos][nid] += weight
         article: dict[str, float] = defaultdict(float)
         strong_by_sentence = [
-            {nid: v for nid, v in own.items() if v > SHARED_WEIGHT * 2 or nid in hits[pos]}
+            {nid: v for nid, v in own.items() if v > SHARED_WEIGHT * 2 or hits[pos].get(nid)}
             for pos, own in enumerate(scores)
         ]
-        for strong in strong_by_sentence:
+        lead = next((pos for pos, strong in enumerate(strong_by_sentence) if strong), None)
+        for pos, strong in enumerate(strong_by_sentence):
             for nid, value in strong.items():
-                article[nid] += value
+                article[nid] += value * (LEAD_WEIGHT if pos == lead else 1.0)
         weak_only = not article
         if not article:
             # only shared parties (studios, AMPTP) named: enough only when one negotiation is open
@@ -123,13 +136,15 @@ class NegotiationComponent:
             if not ranked or (len(ranked) > 1 and ranked[0] == ranked[1]):
                 return doc
             article = weak
+        for nid, count in votes.items():
+            if nid in article:
+                article[nid] += VOTE_WEIGHT * count
         order = list(self.negotiations)
-        dominant = max(article, key=lambda nid: (article[nid], -order.index(nid)))
+        dominant = max(
+            article, key=lambda nid: (article[nid], votes.get(nid, 0), -order.index(nid))
+        )
         text = doc.text
-        last_named: str | None = None
         for pos, record in enumerate(records):
-            if pos and "\n" in text[records[pos - 1]["end"] : record["start"]]:
-                last_named = None  # a new paragraph starts over from the article's subject
             strong = strong_by_sentence[pos]
             if strong:
                 # on a tie the negotiation named first in the sentence (its subject) wins
@@ -138,14 +153,16 @@ class NegotiationComponent:
                     key=lambda n: (
                         strong[n] + scores[pos][n],
                         article[n],
-                        -hits[pos].get(n, ("", len(text), 0))[1],
+                        -self._first_mention(n, record, hits[pos].get(n, ()), len(text)),
                         -order.index(n),
                     ),
                 )
-                last_named = nid
-                evidence = hits[pos].get(nid)
-                if evidence:
-                    add_evidence(record, "negotiation", nid, *evidence, "negotiation:alias")
+                if nid != dominant and dominant in scores[pos]:
+                    if not self._distinctive(nid, dominant, record, hits[pos].get(nid, ())):
+                        nid = dominant
+                found = hits[pos].get(nid)
+                if found:
+                    add_evidence(record, "negotiation", nid, *found[0], "negotiation:alias")
                 else:
                     add_evidence(
                         record,
@@ -157,7 +174,7 @@ class NegotiationComponent:
                         "negotiation:parties",
                     )
             else:
-                nid = last_named or dominant
+                nid = dominant
                 add_evidence(
                     record,
                     "negotiation",
@@ -173,6 +190,49 @@ class NegotiationComponent:
             self._fill_generic_unions(doc, records)
         self._employer_side(records)
         return doc
+
+    def _claims(
+        self, doc: Doc, locator: RecordLocator, allowed: set[str]
+    ) -> dict[tuple[int, int], tuple[int, str, set[str]]]:
+        """Alias spans -> (sentence, text, the allowed negotiations listing the span as an alias).
+
+        Only a span one negotiation alone claims says which negotiation it is: "SAG-AFTRA" in an
+        undated article is an alias of the 2023 and the 2026 TV contracts alike, so it names the
+        union (its party weight counts that), while "Sean Astin" or "the 118-day strike" name one.
+        """
+        out: dict[tuple[int, int], tuple[int, str, set[str]]] = {}
+        for span in self.aliases(doc, as_spans=True):
+            pos = locator.by_token(span.start)
+            if pos is None or span.label_ not in allowed:
+                continue
+            key = (span.start_char, span.end_char)
+            entry = out.setdefault(key, (pos, span.text, set()))
+            entry[2].add(span.label_)
+        return out
+
+    def _first_mention(self, nid: str, record: dict[str, Any], found: Any, default: int) -> int:
+        """Offset of the first alias or union of ``nid`` in the sentence (its subject comes first:
+        "The actors began striking on July 14, joining forces with the writers")."""
+        parties = self.negotiations[nid].parties
+        starts = [h[1] for h in found]
+        starts += [
+            e["start"]
+            for e in record["evidence"]
+            if e["field"] == "parties" and e["label"] in UNIONS and e["label"] in parties
+        ]
+        return min(starts, default=default)
+
+    def _distinctive(self, nid: str, dominant: str, record: dict[str, Any], found: Any) -> bool:
+        """Whether a sentence names ``nid`` as itself (an alias only it claims, or a union the
+        article's own negotiation does not have), not just a union the two share: "SAG-AFTRA's
+        board" in an article about the video-game strike is that strike."""
+        if found:
+            return True
+        own = set(self.negotiations[dominant].parties)
+        return any(
+            p in UNIONS and p not in own and p in self.negotiations[nid].parties
+            for p in record["parties"]
+        )
 
     def _employer_side(self, records: list[dict[str, Any]]) -> None:
         """The employers of a negotiation the watchlist lists as ``other`` (game companies facing
