@@ -15,7 +15,8 @@ with cued as (
     -- milestone_cued: every cue in one literal pattern (db.milestone_cued_sql), so the per-cue
     -- join, which compiles its pattern per row, only sees sentences with some cue
     where s.negotiation is not null and milestone_cued(s.sentence)
-    qualify row_number() over (partition by s.article_id, s.sent_index order by c.position) = 1
+    -- negotiation (one per sentence) among the partition keys lets a filter on it reach the scan
+    qualify row_number() over (partition by s.negotiation, s.article_id, s.sent_index order by c.position) = 1
 ),
 dated as (
     select
@@ -34,7 +35,9 @@ dated as (
             when length(d.value) = 7 then try_cast(d.value || '-01' as date)
         end as date
     from cued as c
-    inner join v_dates as d on d.article_id = c.article_id and d.sent_index = c.sent_index
+    -- sentence_dates, not v_dates: c is a stored sentence already, and v_dates (ordered, semi-joined
+    -- with every sentence) would be computed whole before the join
+    inner join sentence_dates as d on d.article_id = c.article_id and d.sent_index = c.sent_index
     where d.value is not null and d.type = 'date'
 )
 select
@@ -50,5 +53,5 @@ select
     sent_index
 from dated
 where date is not null and distance <= max_distance
-qualify row_number() over (partition by article_id, sent_index order by distance, date) = 1;
+qualify row_number() over (partition by negotiation, article_id, sent_index order by distance, date) = 1;
 comment on view sentence_milestones is 'Milestones stated in the coverage: a cued sentence (warehouse/milestones.yaml) and the resolved date nearest the cue.';
