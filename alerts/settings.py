@@ -54,6 +54,9 @@ class SingleArticle:
     enabled: bool = True
     min_confidence: float = 0.9
     min_sentences: int = 2
+    # event sentences when one of them (at min_confidence) carries the event's own cue: a
+    # ratification, a strike start or end is stated in one sentence where a deal takes two
+    cued_min_sentences: int = 1
     require_party_statement: bool = True
 
 
@@ -75,6 +78,9 @@ class SignalEvents:
     window_days: int = 3
     min_articles: int = 2
     min_outlets: int = 2
+    # story confidence floor: event sentences the NLP labelled with a lower signal_confidence
+    # count toward no corroboration (null, from an NLP without confidences, passes)
+    min_confidence: float = 0.5
     single_article: SingleArticle = field(default_factory=SingleArticle)
     cues: Cues = field(default_factory=Cues)
 
@@ -213,6 +219,12 @@ def _check(cfg: AlertsConfig, path: Path) -> None:
             f"{path}: detection.signal_events window_days, min_articles and min_outlets "
             "must be at least 1"
         )
+    for name, value in (
+        ("signal_events.min_confidence", ev.min_confidence),
+        ("signal_events.single_article.min_confidence", ev.single_article.min_confidence),
+    ):
+        if value > 1:
+            raise ConfigError(f"{path}: detection.{name} is a signal_confidence, at most 1")
     if det.tone_shift.method not in TONE_METHODS:
         raise ConfigError(
             f"{path}: detection.tone_shift.method must be one of {TONE_METHODS}, "

@@ -133,9 +133,11 @@ def corroborated_events(
         "window_days": ev.window_days,
         "min_articles": ev.min_articles,
         "min_outlets": ev.min_outlets,
+        "min_confidence": float(ev.min_confidence),
         "single_enabled": ev.single_article.enabled,
         "single_min_sentences": ev.single_article.min_sentences,
         "single_min_confidence": float(ev.single_article.min_confidence),
+        "single_cued_min_sentences": ev.single_article.cued_min_sentences,
         "single_require_party": ev.single_article.require_party_statement,
     }
     cur = con.execute(sql, params)

@@ -505,7 +505,9 @@ def run(args: argparse.Namespace) -> str:
         "",
         f"Corroboration: >= {ev.min_articles} articles or >= {ev.min_outlets} outlets within "
         f"{ev.window_days} days, or one article (>= {ev.single_article.min_sentences} event "
-        f"sentences, signal_confidence >= {ev.single_article.min_confidence}, a party speaking). "
+        f"sentences, or {ev.single_article.cued_min_sentences} carrying a ratification or strike "
+        f"cue, signal_confidence >= {ev.single_article.min_confidence}, a party speaking); event "
+        f"sentences below signal_confidence {ev.min_confidence} count for nothing. "
         f"A turn is caught by an alert of the same direction from {args.early} days before to "
         f"{args.late} days after it.",
         "",

@@ -4,10 +4,14 @@
 -- (syndicated copies share a body_hash or point at the kept copy with duplicate_of, so they count
 -- once) and the optional signal_confidence / speaker columns ({confidence} and {speaker} are
 -- replaced in code by the column or by a typed null; nothing else is spliced into this text).
--- events: signal + lexical cues (alerts.yaml) -> the table event a sentence reports.
+-- events: signal + lexical cues (alerts.yaml) -> the table event a sentence reports; a sentence the
+-- NLP labelled with signal_confidence below $min_confidence reports nothing (a null confidence,
+-- from an NLP that does not emit it, passes).
 -- corroborated: an (event, day) counts when, in the window_days ending that day, at least
 -- $min_articles stories or $min_outlets outlets report it, or one story alone is sure enough
--- (single-article path). Only days up to $day feed each row, so a day's result is what a run on
+-- (single-article path: >= $single_min_sentences confident event sentences, or one confident
+-- sentence carrying the event's own cue, a ratification or a strike start or end; a party
+-- speaking in either case). Only days up to $day feed each row, so a day's result is what a run on
 -- that day would have seen.
 with src as (
     select
@@ -26,6 +30,7 @@ with src as (
     where s.negotiation is not null
       and s.published between cast($start as date) and cast($day as date)
       and s.signal in ('agreement', 'breakdown', 'strike_action', 'scheduling')
+      and coalesce({confidence}, 1.0) >= $min_confidence
 ),
 
 events as (
@@ -43,6 +48,7 @@ events as (
                 then 'strike_start'
             when signal = 'strike_action' then 'strike'
         end as event,
+        coalesce(signal_confidence, 0) >= $single_min_confidence as confident,
         speaker is not null
             and list_contains($party_keys, negotiation || '|' || speaker) as party_statement
     from src
@@ -59,7 +65,9 @@ stories as (
         count(*) as sentences,
         bool_or(event = 'strike_start') as start_cue,
         max(signal_confidence) as confidence,
-        bool_or(party_statement) as party_statement
+        bool_or(party_statement) as party_statement,
+        -- a confident sentence that names the event itself (its cue), a party speaking in the story
+        bool_or(confident and event in ('ratified', 'strike_ended', 'strike_start')) as cued
     from events
     where event is not null
     group by all
@@ -80,8 +88,11 @@ windowed as (
         bool_or(e.start_cue) as start_cue,
         bool_or(
             e.day = d.day
-            and e.sentences >= $single_min_sentences
-            and coalesce(e.confidence, 0) >= $single_min_confidence
+            and (
+                (e.sentences >= $single_min_sentences
+                 and coalesce(e.confidence, 0) >= $single_min_confidence)
+                or (e.cued and e.sentences >= $single_cued_min_sentences)
+            )
             and (e.party_statement or not $single_require_party)
         ) as single
     from candidate_days as d

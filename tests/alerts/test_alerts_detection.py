@@ -155,6 +155,9 @@ def test_config_errors_are_one_line(tmp_path: Path):
     bad.write_text("detection:\n  tone_shift:\n    method: vibes\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="method"):
         load_alerts_config(bad)
+    bad.write_text("detection:\n  signal_events:\n    min_confidence: 5\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="min_confidence"):
+        load_alerts_config(bad)
     bad.write_text("delivery:\n  attempts: many\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="attempts"):
         load_alerts_config(bad)

@@ -223,3 +223,38 @@ def test_change_seen_late_still_alerts_once(db: Path, alerts_config: Path):
     raised = run_alerts(db, day(8), alerts_config)
     assert _changes(raised) == [(day(6), "suspended")]
     assert run_alerts(db, day(9), alerts_config) == []
+
+
+def test_sentences_below_the_confidence_floor_corroborate_nothing(db: Path, alerts_config: Path):
+    _story(
+        db,
+        # an "agreement" the NLP was unsure of (0.47) and one other outlet's report of a deal
+        on(5, "agreement", [0.4], articles=1, tag="weak", source="wire", signal_confidence=0.47),
+        on(6, "agreement", [0.5], articles=1, tag="one", source="trade", signal_confidence=0.81),
+        days=12,
+    )
+    assert _changes(_replay(db, alerts_config, 12)) == []
+    # a second confident outlet corroborates the day-6 report: the floor only dropped the weak one
+    late = on(7, "agreement", [0.5], articles=1, tag="two", source="daily", signal_confidence=0.9)
+    _story(db, late, background=False)
+    raised = run_alerts(db, day(7), alerts_config)
+    assert _changes(raised) == [(day(7), "tentative_agreement")]
+    assert raised[0].details["articles"] == 2
+
+
+def test_one_confident_cued_sentence_of_a_party_is_enough(db: Path, alerts_config: Path):
+    party = {"articles": 1, "signal_confidence": 0.94, "speaker": "sag_aftra"}
+    _story(
+        db,
+        # one confident agreement sentence of a party, but no cue: a deal takes two sentences
+        on(4, "agreement", [0.5], tag="one", **party),
+        on(10, "agreement", [0.6, 0.5], tag="ta", text="A tentative deal was reached."),
+        # the union's one-sentence announcement of the vote result
+        on(20, "agreement", [0.7], tag="r", text="Members have ratified the contract.", **party),
+        days=25,
+    )
+    raised = _replay(db, alerts_config, 25)
+    assert _changes(raised) == [(day(10), "tentative_agreement"), (day(20), "ratified")]
+    ratified = raised[-1]
+    assert ratified.details["corroboration"] == "single_article"
+    assert ratified.details["sentences"] == 1
