@@ -7,10 +7,9 @@ is written to ``nlp/model/`` (``config.cfg`` plus every component's files): ``sp
 and ``nlp.pipeline`` takes the learned component's weights from it. The corpus is read from
 ``../shared/dev-corpus`` at run time; only the fitted weights are written into the repository.
 
-``collect`` also gives each example the speaker candidates of ``nlp.components.speaker_model``, and
-``fit_speaker`` / ``speaker_c`` fit that layer: ``benchmarks/nlp_speaker.py`` does so inside every
-fold. It scored below the rules on every held-out fold (benchmarks/RESULTS.md, "Speaker"), so
-``train`` does not fit it and the pipeline does not run it.
+``collect`` also keeps what the speaker rules said of each sentence (and the rule that decided), which
+``benchmarks/nlp_speaker.py`` scores by fold. Speaker is not learned: a learned layer over the
+rules' cues scored below them on every held-out fold and was removed (docs/choices.md).
 
 The hyper-parameters below were chosen by grouped cross-validation (``benchmarks/nlp_quality.py``).
 """
@@ -32,8 +31,7 @@ from spacy.language import Language
 
 from kernel.errors import TablewatchError
 from nlp.components.signal_model import GROUPS, MODEL_NAME, LinearModel, sentence_features
-from nlp.components.speaker_model import Lexicons, candidate_features, choose
-from nlp.corpus import DEV_DIR, Article, grouped_folds, locate, read_articles, read_sentences
+from nlp.corpus import DEV_DIR, Article, locate, read_articles, read_sentences
 from nlp.extensions import sentence_pairs
 
 log = logging.getLogger(__name__)
@@ -47,11 +45,6 @@ C_TONE = 0.1
 OVERRULE_MIN = 0.0
 CLASS_WEIGHT: str | None = "balanced"
 MODEL_SEMVER = "1.0.0"
-#: inverse regularisation strengths tried for the speaker model; the one with the best grouped
-#: cross-validated accuracy on the training articles is used (``speaker_c``)
-SPEAKER_C_GRID = (0.1, 0.3, 1.0, 3.0, 10.0)
-
-Candidates = list[tuple[str | None, dict[str, float]]]
 
 
 @dataclass
@@ -62,9 +55,9 @@ class Example:
     features: dict[str, float]
     rule_signal: str
     rule_tone: int
-    #: the speaker model's candidates (``None`` = the writer) and what the speaker rules said
-    candidates: Candidates
+    #: what the speaker rules said, and the rule that decided (None: no rule, the writer)
     rule_speaker: str | None = None
+    speaker_rule: str | None = None
 
 
 def _docs(nlp: Language, items: Iterable[tuple[str, str | None, Any]]) -> Iterable[tuple]:
@@ -92,8 +85,7 @@ def collect(
     gold = list(read_sentences() if gold is None else gold)
     articles = read_articles() if articles is None else articles
     wanted = sorted({g["url"] for g in gold if g.get("url") in articles})
-    lex = Lexicons()
-    Row = tuple[dict[str, Any], dict[str, float], Candidates]
+    Row = tuple[dict[str, Any], dict[str, float]]
     per_url: dict[str, list[Row]] = {}
     for doc, url in _docs(nlp, ((articles[u].body, articles[u].published, u) for u in wanted)):
         pairs = sentence_pairs(doc)
@@ -101,7 +93,6 @@ def collect(
             zip(
                 [r for r, _ in pairs],
                 sentence_features(doc, pairs, GROUPS),
-                candidate_features(doc, pairs, lex),
                 strict=True,
             )
         )
@@ -122,15 +113,15 @@ def collect(
     for doc, gid in _docs(nlp, ((g["sentence"], g.get("published"), g["id"]) for g in alone)):
         pairs = sentence_pairs(doc)
         feats = sentence_features(doc, pairs, GROUPS)
-        cands = candidate_features(doc, pairs, lex)
         if pairs:
-            found[gid] = (pairs[0][0], feats[0], cands[0])
+            found[gid] = (pairs[0][0], feats[0])
     out = []
-    empty: Row = ({"signal": "none", "tone": 0}, {"bias": 1.0}, [(None, {"n:bias": 1.0})])
+    empty: Row = ({"signal": "none", "tone": 0, "evidence": []}, {"bias": 1.0})
     for g in gold:
-        record, feats, cands = found.get(g["id"], empty)
+        record, feats = found.get(g["id"], empty)
+        rule = next((e["rule"] for e in record["evidence"] if e["field"] == "speaker"), None)
         out.append(
-            Example(g, feats, record["signal"], int(record["tone"]), cands, record.get("speaker"))
+            Example(g, feats, record["signal"], int(record["tone"]), record.get("speaker"), rule)
         )
     return out
 
@@ -185,43 +176,6 @@ def model_version(signal: LinearModel, tone: LinearModel) -> str:
         digest.update(model.coef.round(6).tobytes())
         digest.update(model.intercept.round(6).tobytes())
     return f"{MODEL_SEMVER}+{digest.hexdigest()[:8]}"
-
-
-# ---------------------------------------------------------------------------- speaker
-def fit_speaker(examples: Sequence[Example], c: float) -> LinearModel:
-    """A binary logistic regression over every (sentence, candidate) pair: is it the speaker?"""
-    rows: list[dict[str, float]] = []
-    labels: list[bool] = []
-    for e in examples:
-        for party, feats in e.candidates:
-            rows.append(feats)
-            labels.append(party == e.gold.get("speaker"))
-    return fit_one(rows, labels, c, None)
-
-
-def predict_speaker(model: LinearModel, examples: Sequence[Example]) -> list[str | None]:
-    return [choose(model, e.candidates)[0] for e in examples]
-
-
-def speaker_c(examples: Sequence[Example], grid: Sequence[float] = SPEAKER_C_GRID) -> float:
-    """The C of ``grid`` with the best accuracy by grouped CV over ``examples``' own articles
-    (the benchmark calls this on the training folds only, so the held-out fold never chooses)."""
-    docs = sorted({e.gold["doc"] for e in examples})
-    folds = grouped_folds(docs, k=min(4, len(docs)))
-    best: tuple[float, float] | None = None
-    for c in grid:
-        hits = 0
-        for held in folds:
-            out = set(held)
-            train = [e for e in examples if e.gold["doc"] not in out]
-            test = [e for e in examples if e.gold["doc"] in out]
-            model = fit_speaker(train, c)
-            pred = predict_speaker(model, test)
-            hits += sum(p == e.gold.get("speaker") for p, e in zip(pred, test, strict=True))
-        if best is None or hits > best[0]:
-            best = (hits, c)
-    assert best is not None
-    return best[1]
 
 
 def train(dev_dir: Path = DEV_DIR, out_dir: Path = MODEL_DIR) -> str:

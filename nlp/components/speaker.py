@@ -6,7 +6,8 @@ sentences of a document in order, because attribution crosses sentences. The rul
 they decide:
 
 1. statement continuation: an unquoted first-person main clause ("We are ready ...") right after a
-   speaker is that speaker's statement printed in full;
+   speaker, or an unquoted "our" that is not the writer's ("our offer has been withdrawn", not
+   "our sister publication"), is that speaker's statement printed in full;
 2. attribution: an attribution verb ("said", "told", "announced", ...) outside quotation marks whose
    subject (or passive agent, "as laid out by X") names a party, an unnamed source with a side, a
    person seen speaking for a side, or a pronoun or "the statement" pointing back to the speaker
@@ -15,7 +16,9 @@ they decide:
    colon that introduced a statement) keeps the speaker just before; a quote whose attribution
    comes early in the next sentence takes that one (a backward pass);
 4. position: a party is the subject of the main clause taking a position or making a move
-   ("The studios rejected ...", "members voted to strike"); headlines skip this rule.
+   ("The studios rejected ...", "members voted to strike") or stating a stance ("Boeing had been
+   hopeful ..."); a union's own people that name no party ("rank-and-file workers", "committee
+   members") speak for the article's union; headlines skip this rule.
 
 Joint subjects ("both sides", "the union and the studios"), joint outcomes ("reached a tentative
 agreement with") and unnamed sources with no side ("sources said", "according to Variety") give
@@ -93,6 +96,10 @@ class SpeakerComponent:
         self.member_heads = words("member_heads")
         self.stance_nouns = words("stance_nouns")
         self.raising = words("raising_verbs")
+        self.union_heads = words("union_member_heads")
+        self.stance_adjectives = words("stance_adjectives")
+        self.first_person_any = words("first_person_any")
+        self.writer_nouns = words("writer_nouns")
         if not self.attribution:
             raise ConfigError(f"{where}: 'attribution_verbs' must not be empty")
         lookback = rules.get("lookback", 3)
@@ -122,6 +129,7 @@ class SpeakerComponent:
         if not pairs:
             return doc
         state = _DocState(self._party_at(doc, pairs), self._source_at(doc))
+        state.union = (doc._.tw_context or {}).get("union")
         decisions: list[tuple[str | None, Token, str] | None] = []
         quote_flags: list[tuple[bool, bool, bool]] = []  # starts in quote, has quote, ends open
         in_quote = False
@@ -292,15 +300,24 @@ class SpeakerComponent:
         if prior is None:
             return None
         for tok in span:
+            if tok.i in quoted or tok.pos_ != "PRON":
+                continue
             if (
-                tok.i not in quoted
-                and tok.lower_ in self.first_person
-                and tok.pos_ == "PRON"
+                tok.lower_ in self.first_person
                 and tok.dep_ in ("nsubj", "nsubjpass")
                 and tok.head.dep_ in ("ROOT", "advcl", "conj", "ccomp")
             ):
                 return prior, tok, "speaker:statement_continuation"
+            # "our offer has been withdrawn", "Carol informed us": the first person of a
+            # statement printed in full need not be the subject
+            if tok.lower_ in self.first_person_any and not self._writers_own(tok.head):
+                return prior, tok, "speaker:statement_continuation"
         return None
+
+    def _writers_own(self, noun: Token) -> bool:
+        """ "our sister publication Variety", "our reporting": the writer's first person."""
+        phrase = [noun, *(c for c in noun.children if c.dep_ in ("compound", "amod", "appos"))]
+        return any(t.lower_ in self.writer_nouns for t in phrase)
 
     def _position(
         self, span: Span, quoted: set[int], state: _DocState
@@ -320,9 +337,20 @@ class SpeakerComponent:
             and c.lemma_.lower() in self.position
             and not any(g.dep_ in SUBJECT_DEPS for g in c.children)
         ]
+        # "Boeing had been hopeful ...", "the committee is determined to ...": a stance stated
+        stance = root.lemma_.lower() == "be" and any(
+            c.dep_ == "acomp" and c.lemma_.lower() in self.stance_adjectives for c in root.children
+        )
         joint_hit: tuple[str, Token, str] | None = None
         for verb in verbs:
             lemma = verb.lemma_.lower()
+            if stance and verb is root:
+                subject = _subject(verb)
+                if subject is not None and subject.i not in quoted:
+                    label = self._side_of(subject, state, attribution=False)
+                    if label is not None and label not in (JOINT, UNSIDED):
+                        return label, verb, "speaker:position_subject"
+                continue
             joint = lemma in self.joint_verbs
             if joint and lemma == "agree" and any(c.dep_ == "xcomp" for c in verb.children):
                 joint = False  # "agreed to extend the contract" is a move, not a joint outcome
@@ -375,6 +403,10 @@ class SpeakerComponent:
                 return label
         if subject.pos_ == "PROPN" and subject.lower_ in state.people:
             return state.people[subject.lower_]
+        if lemma in self.union_heads or subject.lower_ in self.union_heads:
+            # "rank-and-file workers", "committee members": a union's own people, in an article
+            # about that union, naming no party themselves
+            return state.union
         return None
 
     def _label_of(self, tokens: list[Token], state: _DocState) -> str | None:
@@ -405,6 +437,7 @@ class _DocState:
         self.history: list[str | None] = []  # speaker of each earlier sentence
         self.people: dict[str, str] = {}  # a person's name -> the side it was seen speaking for
         self.sided_source: str | None = None  # side of the last unnamed source that had one
+        self.union: str | None = None  # the article's union (parties component, tw_context)
 
 
 #: rules whose sentence reports words spoken or written (a quote next to it is theirs)

@@ -7,11 +7,13 @@ from pathlib import Path
 import pytest
 
 from benchmarks.nlp_quality import Scored
-from benchmarks.nlp_speaker import NEVER_SEEN, errors, score, write_section
+from benchmarks.nlp_speaker import NEVER_SEEN, categories, errors, score, write_section
 
 
-def _item(gold: str | None, pred: str | None) -> Scored:
-    return Scored({"id": "x", "sentence": "s", "speaker": gold}, {"speaker": pred}, True)
+def _item(gold: str | None, pred: str | None, rule: str | None = None) -> Scored:
+    return Scored(
+        {"id": "x", "sentence": "s", "speaker": gold}, {"speaker": pred, "rule": rule}, True
+    )
 
 
 def test_null_counts_as_a_label_in_accuracy_and_per_label_scores() -> None:
@@ -46,3 +48,21 @@ def test_section_is_replaced_not_appended(tmp_path: Path) -> None:
     text = path.read_text(encoding="utf-8")
     assert text.count("## Speaker") == 1 and "second" in text and "first" not in text
     assert text.startswith("# Benchmarks\n\n### NLP quality\n\nfigures\n")
+
+
+def test_categories_count_errors_without_a_sentence() -> None:
+    """What may be read of the never-seen fold: counts by kind, rule and side, no sentence."""
+    items = [
+        _item("wga", None),
+        _item("sag_aftra", None),
+        _item(None, "studios", "speaker:attribution"),
+        _item("sag_aftra", "amptp", "speaker:quote_continuation"),
+        _item("wga", "wga", "speaker:attribution"),
+    ]
+    text = categories({NEVER_SEEN[0]: items})
+    lines = text.splitlines()
+    assert lines[0] == f"fold {NEVER_SEEN[0]}: 4 errors of 5"
+    assert lines[1].split() == ["2", "party->null", "no", "rule", "union->null"]
+    assert any(line.split()[-1] == "null->employer" for line in lines)
+    assert any(line.split()[-1] == "union->employer" for line in lines)
+    assert "s" not in [w for line in lines for w in line.split()]  # the sentence is never printed
