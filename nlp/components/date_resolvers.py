@@ -313,7 +313,9 @@ def _ago(f: Found) -> DateMention | None:
         return f.mention(_months_from(published, -n))
     if unit == "year":
         return f.mention(iso(published.year - n))
-    return f.mention(None)  # weeks, hours, decades are no calendar value
+    if unit == "week":  # "one week ago" is the same weekday, seven days back
+        return f.mention((published - dt.timedelta(days=7 * n)).isoformat())
+    return f.mention(None)  # hours and decades are no calendar value
 
 
 @resolver("set")

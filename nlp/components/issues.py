@@ -45,9 +45,18 @@ class IssuesComponent:
             excluded = str_list(entry.get("exclusions"), f"taxonomy: {issue}.exclusions")
             if excluded:
                 self.exclusions.add(EXCLUDE_PREFIX + issue, list(nlp.tokenizer.pipe(excluded)))
-            lemmas = [w.lower() for w in str_list(entry.get("lemmas"), f"taxonomy: {issue}.lemmas")]
+            lemmas, tagged = [], []
+            for word in str_list(entry.get("lemmas"), f"taxonomy: {issue}.lemmas"):
+                lemma, _, pos = word.partition(":")
+                (tagged if pos else lemmas).append((lemma.strip().lower(), pos.strip().upper()))
+            patterns = []
             if lemmas:
-                self.lemmas.add(issue, [[{"LEMMA": {"IN": lemmas}}], [{"LOWER": {"IN": lemmas}}]])
+                words = [w for w, _ in lemmas]
+                patterns += [[{"LEMMA": {"IN": words}}], [{"LOWER": {"IN": words}}]]
+            # "pay: NOUN": the wage sense of "pay", not "streamers will pay bonuses"
+            patterns += [[{"LEMMA": w, "POS": pos}] for w, pos in tagged]
+            if patterns:
+                self.lemmas.add(issue, patterns)
 
     def _matches(self, doc: Doc) -> list[Span]:
         found = [*self.phrases(doc, as_spans=True), *self.lemmas(doc, as_spans=True)]

@@ -22,8 +22,8 @@ from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
 
 from kernel.watchlist import Negotiation, load_watchlist
-from nlp.components.dates import PENDING_KEY
-from nlp.components.parties import UNIONS, UNRESOLVED_KEY
+from nlp.components.dates import PENDING_KEY, _rules
+from nlp.components.parties import JOINT_KEY, UNIONS, UNRESOLVED_KEY
 from nlp.extensions import RecordLocator, add_evidence, register_extensions
 
 ALIAS_WEIGHT = 2.0
@@ -36,6 +36,31 @@ VOTE_WEIGHT = 0.5
 SHARED_PARTIES = {"amptp", "studios"}
 #: parties that say nothing about which negotiation it is (politicians, mediators, analysts)
 IGNORED_PARTIES = {"other"}
+
+
+def _anchor_weekdays(records: list[dict[str, Any]]) -> None:
+    """On an undated page a bare weekday has no publication date to count from, but a full date
+    before it in the same sentence anchors it ("On Wednesday, November 8, SAG-AFTRA announced
+    that the strike would end on Thursday"; "Feb. 9 - SAG-AFTRA opened talks Monday"): it is
+    that weekday nearest the anchor (the guidelines' anchored dates)."""
+    weekdays = _rules(None).weekday_of
+    for record in records:
+        anchor: dt.date | None = None
+        for date in record["dates"]:
+            value = date["value"]
+            if value and len(value) == 10:
+                anchor = dt.date.fromisoformat(value)
+                continue
+            words = date["text"].lower().split()
+            if value or anchor is None or not words or words[0] not in weekdays or len(words) > 2:
+                continue
+            delta = (weekdays[words[0]] - anchor.weekday()) % 7
+            day = anchor + dt.timedelta(days=delta if delta <= 3 else delta - 7)
+            date["value"] = day.isoformat()
+            for item in record["evidence"]:
+                if item["field"] == "dates" and item["text"] == date["text"] and not item["label"]:
+                    item["label"] = date["value"]
+                    item["rule"] += "+anchor_weekday"
 
 
 def _date_range(value: str) -> tuple[dt.date, dt.date] | None:
@@ -186,6 +211,8 @@ class NegotiationComponent:
                 )
             record["negotiation"] = nid
         self._fill_years(doc, records)
+        if doc._.tw_published is None:
+            _anchor_weekdays(records)
         if not weak_only:
             self._fill_generic_unions(doc, records)
         self._employer_side(records)
@@ -254,8 +281,22 @@ class NegotiationComponent:
 
     def _fill_generic_unions(self, doc: Doc, records: list[dict[str, Any]]) -> None:
         """ "The union" in an article that names no union is the union of its negotiation (when an
-        alias or a union named it, not a guess from the studio side alone)."""
+        alias or a union named it, not a guess from the studio side alone); "both sides" and "the
+        parties" are its union and its employer side (the first other party the watchlist lists)."""
         context = doc._.tw_context or {}
+        for pos, mention, start, end in context.get(JOINT_KEY, ()):
+            record = records[pos] if pos < len(records) else None
+            if record is None or record["negotiation"] is None:
+                continue
+            parties = self.negotiations[record["negotiation"]].parties
+            unions = [p for p in parties if p in UNIONS]
+            employer = [p for p in parties if p not in UNIONS][:1]
+            for label in [*unions, *employer]:
+                if label not in record["parties"]:
+                    record["parties"].append(label)
+                add_evidence(
+                    record, "parties", label, mention, start, end, "parties:joint_sides+negotiation"
+                )
         for pos, mention, start, end in context.get(UNRESOLVED_KEY, ()):
             record = records[pos] if pos < len(records) else None
             if record is None or record["negotiation"] is None:
@@ -276,7 +317,17 @@ class NegotiationComponent:
             )
 
     def _fill_years(self, doc: Doc, records: list[dict[str, Any]]) -> None:
+        """Years for month-days the dates component left pending (undated pages): the year that
+        puts the day inside the sentence's negotiation window; when the window spans two
+        candidate years, the year of a milestone on that day ("the strike begins July 26"), else
+        the year most of the article's own resolved dates in that window fall in."""
         context = doc._.tw_context or {}
+        article_years: dict[int, int] = defaultdict(int)
+        for record in records:
+            for date in record["dates"]:
+                span = _date_range(date["value"]) if date["value"] else None
+                if span is not None and span[0].year == span[1].year:
+                    article_years[span[0].year] += 1
         for sent_index, date_index, (month, day) in context.get(PENDING_KEY, ()):
             record = records[sent_index] if sent_index < len(records) else None
             if record is None or record["negotiation"] is None:
@@ -291,6 +342,20 @@ class NegotiationComponent:
                 last = first if day else _date_range(f"{year:04d}-{month:02d}")[1]
                 if first <= neg.end and neg.start <= last:
                     years.append(year)
+            if len(years) > 1:
+                on_milestone = [
+                    y
+                    for y in years
+                    if any(
+                        (m.date.year, m.date.month) == (y, month) and (not day or m.date.day == day)
+                        for m in neg.milestones
+                    )
+                ]
+                ranked = sorted(years, key=lambda y: article_years.get(y, 0), reverse=True)
+                if len(on_milestone) == 1:
+                    years = on_milestone
+                elif article_years.get(ranked[0], 0) > article_years.get(ranked[1], 0):
+                    years = ranked[:1]
             if len(years) == 1:
                 value = f"{years[0]:04d}-{month:02d}" + (f"-{day:02d}" if day else "")
                 record["dates"][date_index]["value"] = value

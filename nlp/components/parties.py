@@ -28,8 +28,13 @@ from nlp.rules import load_rules, str_list
 DEFAULT_RULES = "parties.yaml"
 UNIONS = ("sag_aftra", "wga", "dga", "iatse", "teamsters", "uaw", "ila", "iam")
 GENERIC = "__generic_union__"
+JOINT = "__joint_sides__"
+EXCLUDED = "__excluded__"
 #: ``tw_context`` key of generic union mentions no named union resolved: (record, text, start, end)
 UNRESOLVED_KEY = "unresolved_generic"
+#: ``tw_context`` key of "both sides" / "the parties" mentions (record, text, start, end): the
+#: negotiation component knows which sides those are
+JOINT_KEY = "joint_sides"
 
 
 class PartiesComponent:
@@ -53,6 +58,8 @@ class PartiesComponent:
                 )
             self._add(nlp, str(key), parts, entry)
         self._add(nlp, GENERIC, (GENERIC,), rules.get("generic_union") or {})
+        self._add(nlp, JOINT, (JOINT,), rules.get("joint_sides") or {})
+        self._add(nlp, EXCLUDED, (EXCLUDED,), rules.get("exclusions") or {})
 
     def _add(self, nlp: Language, key: str, labels: tuple[str, ...], entry: dict[str, Any]) -> None:
         phrases = str_list(entry.get("phrases"), f"parties rules: {key}.phrases")
@@ -69,8 +76,10 @@ class PartiesComponent:
         if not locator.pairs:
             return doc
         found = [*self.by_norm(doc, as_spans=True), *self.by_orth(doc, as_spans=True)]
-        spans = sorted(filter_spans(found), key=lambda s: s.start)
-        named = [(s, self.key_labels[s.label]) for s in spans if s.label_ != GENERIC]
+        spans = [
+            s for s in sorted(filter_spans(found), key=lambda s: s.start) if s.label_ != EXCLUDED
+        ]
+        named = [(s, self.key_labels[s.label]) for s in spans if s.label_ not in (GENERIC, JOINT)]
         union_positions: list[int] = []
         union_chars: list[int] = []
         union_labels: list[str] = []
@@ -88,12 +97,17 @@ class PartiesComponent:
         context["party_counts"] = dict(counts)
         unresolved: list[tuple[int, str, int, int]] = []
         context[UNRESOLVED_KEY] = unresolved
+        joint: list[tuple[int, str, int, int]] = []
+        context[JOINT_KEY] = joint
         doc._.tw_context = context
         for span in spans:
             pos = locator.by_token(span.start)
             if pos is None:
                 continue
             record = locator.pairs[pos][0]
+            if span.label_ == JOINT:
+                joint.append((pos, span.text, span.start_char, span.end_char))
+                continue
             if span.label_ == GENERIC:
                 before = bisect_left(union_positions, span.start)
                 paragraph = doc.text.rfind("\n", 0, span.start_char)
