@@ -4,8 +4,8 @@
 --               sentence stating the deal's terms that names the issue ("the deal includes ...",
 --               "the new contract provides ..."), and no more gap than progress about it since.
 --               A mere mention after a deal ("wages came up", "economic terms will be taken up next
---               week") is not agreement: on the demo storyline that rule made 20 of its 23 turns
---               to agreed.
+--               week") is not agreement: on the demo storyline, counting mentions made 10 of its 23
+--               turns to agreed, and 6 reversals of those (benchmarks/RESULTS.md, issue turns).
 --   apart       gap outweighs progress in the window (after an agreement: since the agreement)
 --   narrowing   progress outweighs gap in the window
 --   quiet       mentioned before, but not (or only in neutral terms) in the window
