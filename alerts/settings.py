@@ -67,7 +67,14 @@ class Cues:
     ratified: tuple[str, ...] = ("ratified", "voted to ratify", "members approved")
     strike_ended: tuple[str, ...] = ("end the strike", "ended the strike", "strike ends")
     strike_vote: tuple[str, ...] = ("authoriz", "authoris", "vote on a strike")
-    strike_start: tuple[str, ...] = ("walk out", "walked out", "walked off", "went on strike")
+    strike_start: tuple[str, ...] = (
+        "called a strike",
+        "called to strike",
+        "walk out",
+        "walked out",
+        "walked off",
+        "went on strike",
+    )
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,9 @@ then a ratification are two changes, and a weak (uncorroborated) event never rea
 it cannot hide the real one that follows; a tentative agreement that corroborated coverage
 published after it contradicts (the strike goes on, talks broke down) is taken back with a
 "contradicted" change, so the real agreement later alerts again. The state has two parts because coverage does: the talks
-(talking, suspended, tentative_agreement, ratified) and whether a strike is on, so talks can be
-suspended and resume during a strike.
+(talking, suspended, tentative_agreement, ratified) and whether a strike is on, so talks can
+resume during a strike. A strike starts with the talks suspended (it is called because they
+failed): "no agreement to resume talks" during it changes nothing, its first talks resume them.
 """
 
 from __future__ import annotations
@@ -178,8 +179,9 @@ def _apply(
         if talks == "ratified" or (talks == "tentative_agreement" and not ev["start_cue"]):
             return None  # the strike the deal ended, told again
         state.strike = True
-        if "suspended" in today or talks in ("tentative_agreement", "ratified"):
-            state.talks = "suspended"  # talks failed and the strike was called: one change
+        # a strike is called when the talks failed: while it lasts there are no talks to break
+        # down ("no agreement to resume talks" is no news), and the first talks are a resumption
+        state.talks = "suspended"
         return "on_strike", state.talks
     if kind == "suspended" and talks == "talking":
         state.talks = "suspended"

@@ -210,7 +210,7 @@ def test_contradicted_agreement_is_taken_back_and_the_real_one_alerts(
         (day(25), "tentative_agreement"),
     ]
     back = next(a for a in raised if a.direction == "contradicted")
-    assert back.details["state_after"] == "on_strike"
+    assert back.details["state_after"] == "on_strike (talks suspended)"
     assert {e["signal"] for e in back.evidence} == {"strike_action"}
 
 
@@ -258,3 +258,28 @@ def test_one_confident_cued_sentence_of_a_party_is_enough(db: Path, alerts_confi
     ratified = raised[-1]
     assert ratified.details["corroboration"] == "single_article"
     assert ratified.details["sentences"] == 1
+
+
+def test_a_strike_suspends_the_talks_and_its_first_talks_resume_them(db: Path, alerts_config: Path):
+    _story(
+        db,
+        # the union's one-sentence call, confident: the strike-start cue is enough on its own
+        on(
+            2,
+            "strike_action",
+            [-0.5],
+            articles=1,
+            tag="call",
+            text="The members went on strike today.",
+            signal_confidence=0.95,
+            speaker="sag_aftra",
+        ),
+        # during the strike: no agreement to resume talks is no suspension, it was already so
+        on(8, "breakdown", [-0.5], tag="no", text="They failed to agree to resume talks."),
+        on(15, "scheduling", [0.2], tag="back", text="The sides will resume negotiations."),
+        days=20,
+    )
+    raised = _replay(db, alerts_config, 20)
+    assert _changes(raised) == [(day(2), "on_strike"), (day(15), "resumed")]
+    assert raised[0].details["state_after"] == "on_strike (talks suspended)"
+    assert raised[1].details["state_after"] == "on_strike"
