@@ -127,6 +127,14 @@ def _held_together(chunks: list[lxml_html.HtmlElement], pattern: re.Pattern[str]
     return closest is not None and bool(pattern.search(closest.get("class") or ""))
 
 
+def _navigation_share(blocks: list[Block]) -> float:
+    """Share of the body's words in blocks that read like a menu or tag cloud."""
+    words = [len(b.text.split()) for b in blocks]
+    total = sum(words)
+    nav = sum(n for n, b in zip(words, blocks, strict=True) if _looks_like_navigation(b.text))
+    return nav / total if total else 0.0
+
+
 def _join(blocks: list[Block]) -> str | None:
     return "\n\n".join(b.text for b in blocks) or None
 
@@ -145,7 +153,9 @@ def extract_body(
 
     Trafilatura's fast mode is tried first: it is twice as quick, and on the benchmark its
     readability/justext comparison more often swaps a right answer for a wrong one than the other
-    way round. Its answer is only distrusted when it is short or looks like navigation.
+    way round. Its answer is only distrusted when it is short or is mostly navigation (one long
+    unpunctuated paragraph in a story is a quote or a list of names, and re-running the full
+    comparison, four times the cost, for it changed no body on the benchmark pages).
     """
     titles = list(titles)
     own_urls = [url, *own_urls]
@@ -155,7 +165,7 @@ def extract_body(
     if (
         body is None
         or len(body) < rules.fast_min_chars
-        or any(_looks_like_navigation(b.text) for b in blocks)
+        or _navigation_share(blocks) >= rules.fast_max_navigation_share
     ):
         full = _join(clean_blocks(_trafilatura(tree, url, rules), titles, rules, own_urls))
         if full:

@@ -26,6 +26,7 @@ _NUMBER_KEYS = {
     "jsonld_min_page_overlap": float,
     "min_body_chars": int,
     "fast_min_chars": int,
+    "fast_max_navigation_share": float,
     "min_body_words": int,
 }
 
@@ -43,6 +44,7 @@ class Rules:
     jsonld_min_page_overlap: float = 0.8
     min_body_chars: int = 250
     fast_min_chars: int = 500
+    fast_max_navigation_share: float = 0.5
     min_body_words: int = 5
 
 
