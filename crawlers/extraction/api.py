@@ -13,7 +13,6 @@ from lxml import etree
 from lxml import html as lxml_html
 
 from crawlers.extraction import dates, metadata
-from crawlers.extraction.body import extract_body
 from crawlers.extraction.encoding import decode_html
 from crawlers.extraction.rules import load_rules
 from kernel.errors import TablewatchError
@@ -94,9 +93,14 @@ def extract_page(
         )
     except Exception:  # noqa: BLE001 - partial metadata beats none
         pass
+    # imported here: trafilatura is the heaviest import of the crawl, and a process that only
+    # imports this module (the crawler's reactor, a CLI's --help) never extracts a body
+    from crawlers.extraction.body import extract_body
+
     try:
         titles = [record["title"], *metadata.title_variants(jsonld, meta)]
-        record["body"] = extract_body(tree, url, jsonld, titles, rules)
+        own_urls = (record["canonical_url"], meta.get("og:url"))
+        record["body"] = extract_body(tree, url, jsonld, titles, rules, own_urls)
     except Exception:  # noqa: BLE001
         record["body"] = None
     return record

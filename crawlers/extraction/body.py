@@ -83,6 +83,58 @@ def _looks_like_navigation(text: str) -> bool:
     return words > 60 and len(_SENTENCE_END.findall(text)) * 40 < words
 
 
+def join_split_bodies(tree: lxml_html.HtmlElement, pattern: re.Pattern[str] | None) -> int:
+    """Move the chunks of an article body that the page splits around ads into its first chunk.
+
+    Some CMSs cut the body into sibling containers of one class (``article__body``, then an ad
+    row, then another ``article__body``); extractors take the first container for the whole
+    story and lose the rest. Containers of one body-like class (``pattern``, matched on the class
+    attribute) holding paragraphs are joined, unless a body-like container already holds them
+    all. The tree is changed in place (text and order are kept); returns how many chunks moved.
+    """
+    if pattern is None:
+        return 0
+    groups: dict[str, list[lxml_html.HtmlElement]] = {}
+    for el in tree.iter("div", "section", "article"):
+        cls = el.get("class")
+        if cls:
+            groups.setdefault(cls, []).append(el)
+    moved = 0
+    for cls, els in groups.items():
+        if len(els) < 2 or not pattern.search(cls):
+            continue
+        members = set(els)
+        chunks = [
+            e
+            for e in els
+            if not any(a in members for a in e.iterancestors())
+            and sum(len(p.text_content()) for p in e.iter("p")) >= 150
+        ]
+        if len(chunks) < 2 or _held_together(chunks, pattern):
+            continue
+        for other in chunks[1:]:
+            chunks[0].extend(list(other))
+            moved += 1
+    return moved
+
+
+def _held_together(chunks: list[lxml_html.HtmlElement], pattern: re.Pattern[str]) -> bool:
+    """Whether the chunks' closest common ancestor is itself a body-like container."""
+    common = set(chunks[0].iterancestors())
+    for other in chunks[1:]:
+        common &= set(other.iterancestors())
+    closest = next((a for a in chunks[0].iterancestors() if a in common), None)
+    return closest is not None and bool(pattern.search(closest.get("class") or ""))
+
+
+def _navigation_share(blocks: list[Block]) -> float:
+    """Share of the body's words in blocks that read like a menu or tag cloud."""
+    words = [len(b.text.split()) for b in blocks]
+    total = sum(words)
+    nav = sum(n for n, b in zip(words, blocks, strict=True) if _looks_like_navigation(b.text))
+    return nav / total if total else 0.0
+
+
 def _join(blocks: list[Block]) -> str | None:
     return "\n\n".join(b.text for b in blocks) or None
 
@@ -93,27 +145,34 @@ def extract_body(
     jsonld: list[dict[str, Any]],
     titles: Iterable[str | None],
     rules: Rules,
+    own_urls: Iterable[str | None] = (),
 ) -> str | None:
     """Cleaned body text, or None when no extractor finds an article.
 
+    ``own_urls`` (the page's URL, canonical and og:url) are dropped where a line repeats them.
+
     Trafilatura's fast mode is tried first: it is twice as quick, and on the benchmark its
     readability/justext comparison more often swaps a right answer for a wrong one than the other
-    way round. Its answer is only distrusted when it is short or looks like navigation.
+    way round. Its answer is only distrusted when it is short or is mostly navigation (one long
+    unpunctuated paragraph in a story is a quote or a list of names, and re-running the full
+    comparison, four times the cost, for it changed no body on the benchmark pages).
     """
     titles = list(titles)
-    blocks = clean_blocks(_trafilatura(tree, url, rules, fast=True), titles, rules)
+    own_urls = [url, *own_urls]
+    join_split_bodies(tree, rules.split_body)
+    blocks = clean_blocks(_trafilatura(tree, url, rules, fast=True), titles, rules, own_urls)
     body = _join(blocks)
     if (
         body is None
         or len(body) < rules.fast_min_chars
-        or any(_looks_like_navigation(b.text) for b in blocks)
+        or _navigation_share(blocks) >= rules.fast_max_navigation_share
     ):
-        full = _join(clean_blocks(_trafilatura(tree, url, rules), titles, rules))
+        full = _join(clean_blocks(_trafilatura(tree, url, rules), titles, rules, own_urls))
         if full:
             body = full
     if body is None or len(body) < rules.min_body_chars:
         wider = _join(
-            clean_blocks(_trafilatura(tree, url, rules, favor_recall=True), titles, rules)
+            clean_blocks(_trafilatura(tree, url, rules, favor_recall=True), titles, rules, own_urls)
         )
         if wider and len(wider) > len(body or ""):
             body = wider

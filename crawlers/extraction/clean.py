@@ -38,14 +38,26 @@ def _match(pattern: re.Pattern[str] | None, text: str) -> bool:
     return bool(pattern is not None and pattern.match(text))
 
 
-def clean_blocks(blocks: list[Block], titles: Iterable[str | None], rules: Rules) -> list[Block]:
-    """Drop page furniture around and inside the article, keeping document order."""
+def clean_blocks(
+    blocks: list[Block],
+    titles: Iterable[str | None],
+    rules: Rules,
+    own_urls: Iterable[str | None] = (),
+) -> list[Block]:
+    """Drop page furniture around and inside the article, keeping document order.
+
+    ``own_urls`` are the page's own addresses (its URL, canonical and og:url): a line that is
+    nothing but one of them is a print view's or share box's caption, while other bare URLs
+    (references, shop links) are part of the text.
+    """
     title_set = {_norm(t) for t in titles if t and len(_norm(t)) >= 8}
+    urls = {u.strip().rstrip("/") for u in own_urls if u}
     kept = [
         b
         for b in blocks
         if not _match(rules.drop, b.text)
         and not (b.kind == "item" and b.link_ratio >= rules.max_link_ratio_item)
+        and b.text.rstrip("/") not in urls
     ]
     start = 0
     while start < len(kept):
@@ -64,7 +76,9 @@ def clean_blocks(blocks: list[Block], titles: Iterable[str | None], rules: Rules
         block = kept[end - 1]
         if block.kind == "head" or block.link_ratio >= rules.max_link_ratio_item:
             end -= 1
-        elif end - 1 >= window and _match(rules.tail, block.text):
+        elif end - 1 >= window and (
+            _match(rules.tail, block.text) or _norm(block.text) in title_set
+        ):  # the headline again below the story: a share box's or print view's caption
             end -= 1
         else:
             break

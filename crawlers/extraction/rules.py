@@ -26,6 +26,7 @@ _NUMBER_KEYS = {
     "jsonld_min_page_overlap": float,
     "min_body_chars": int,
     "fast_min_chars": int,
+    "fast_max_navigation_share": float,
     "min_body_words": int,
 }
 
@@ -36,12 +37,14 @@ class Rules:
     drop: re.Pattern[str] | None
     tail: re.Pattern[str] | None
     prune_xpath: tuple[str, ...] = ()
+    split_body: re.Pattern[str] | None = None
     max_link_ratio_item: float = 0.9
     tail_window: int = 4
     jsonld_min_gain: float = 1.5
     jsonld_min_page_overlap: float = 0.8
     min_body_chars: int = 250
     fast_min_chars: int = 500
+    fast_max_navigation_share: float = 0.5
     min_body_words: int = 5
 
 
@@ -126,4 +129,12 @@ def _compile(keys: tuple[str, ...], path: Path) -> Rules:
     prune = _patterns(defaults, "prune_xpath", f"{path}: defaults")
     for name, extra in extras:
         prune += _patterns(extra, "prune_xpath", f"{path}: sources.{name}")
-    return Rules(**compiled, prune_xpath=tuple(prune), **numbers)
+    split = _patterns(defaults, "split_body_class_patterns", f"{path}: defaults")
+    for name, extra in extras:
+        split += _patterns(extra, "split_body_class_patterns", f"{path}: sources.{name}")
+    return Rules(
+        **compiled,
+        prune_xpath=tuple(prune),
+        split_body=_alternation(split, f"{path}: split_body_class_patterns"),
+        **numbers,
+    )

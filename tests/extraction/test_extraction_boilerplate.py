@@ -97,3 +97,60 @@ def test_jsonld_article_body_not_on_the_page_is_ignored() -> None:
     body = extract_page(html, url="https://news.example.com/ports/talks")["body"]
     assert "gardening" not in body
     assert body.split("\n\n") == PARAGRAPHS
+
+
+def _split_page(wrapper_class: str) -> str:
+    """The story cut into two body containers of one class, an ad row between them."""
+    first, second = PARAGRAPHS[:2], PARAGRAPHS[2:]
+
+    def chunk(paras: list[str]) -> str:
+        inner = "".join(f"<p>{p}</p>" for p in paras)
+        return f'<div class="grid"><div class="body article__body">{inner}</div></div>'
+
+    return f"""<html lang="en"><head><title>{TITLE}</title></head><body>
+<main><article><h1>{TITLE}</h1><div class="{wrapper_class}">
+{chunk(first)}
+<div class="row ad"><span class="ad-label">Advertisement</span></div>
+{chunk(second)}
+</div></article>
+<aside class="related"><ul><li><a href="/x">Five things to know</a></li></ul></aside>
+</main></body></html>"""
+
+
+def test_a_body_split_around_ads_is_read_whole() -> None:
+    body = extract_page(_split_page("article__chunks"))["body"]
+    assert body.split("\n\n") == PARAGRAPHS
+
+
+def test_split_body_join_leaves_one_container_alone() -> None:
+    """Parts already held by one body container are not moved (their order could change)."""
+    from lxml import html as lxml_html
+
+    from crawlers.extraction.body import join_split_bodies
+
+    rules = load_rules()
+    assert join_split_bodies(lxml_html.fromstring(_split_page("article__chunks")), rules.split_body)
+    held = lxml_html.fromstring(_split_page("article-content"))
+    assert join_split_bodies(held, rules.split_body) == 0
+
+
+def test_reprint_notices_and_the_page_own_address_are_not_body() -> None:
+    url = "https://news.example.com/ports/talks-stall"
+    tail = (
+        f"<p>{url}</p>"
+        "<p>Write to Dana Whitfield at dana.whitfield@news.example.com</p>"
+        "<p>Order Reprints</p>"
+        "<p>This copy is for your personal, non-commercial use only. To order copies for "
+        "distribution to your colleagues visit the reprints desk.</p>"
+        f"<p>{TITLE}</p>"
+    )
+    body = extract_page(article_html(body_extra=tail, head=f'<link rel="canonical" href="{url}">'))[
+        "body"
+    ]
+    assert body.split("\n\n") == PARAGRAPHS
+    # a URL that is not the page's own is text (a reference list, a shop link)
+    other = "<p>https://reports.example.org/port-automation-2024.pdf</p>"
+    body = extract_page(
+        article_html(body_extra=other, head=f'<link rel="canonical" href="{url}">')
+    )["body"]
+    assert body.split("\n\n")[-1] == "https://reports.example.org/port-automation-2024.pdf"
