@@ -180,18 +180,9 @@ def refresh_reference_tables(con: duckdb.DuckDBPyConnection) -> None:
             " cast(? as integer) as max_distance",
             [kinds, patterns, positions, cues["max_distance"]],
         )
-    if stale or not _macro_exists(con, "milestone_cued"):
-        con.execute(milestone_cued_sql([c["pattern"] for c in cues["cues"]]))
-
-
-def _macro_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
-    return bool(
-        con.execute(
-            "select count(*) from duckdb_functions() where function_name = ?"
-            " and function_type = 'macro' and schema_name = 'main' and not internal",
-            [name],
-        ).fetchone()[0]
-    )
+    # written every session like the views (a catalog entry, no data): asking duckdb_functions()
+    # whether it exists costs more than writing it
+    con.execute(milestone_cued_sql([c["pattern"] for c in cues["cues"]]))
 
 
 def milestone_cued_sql(patterns: list[str]) -> str:
