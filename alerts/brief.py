@@ -352,9 +352,11 @@ def _issues(rows: list[dict]) -> list[dict]:
 
 _MILESTONES_SQL = """
 select negotiation, date, kind, arg_min(label, source = 'coverage') as label,
-    bool_or(source = 'watchlist') as in_watchlist
+    bool_or(source = 'watchlist') as in_watchlist,
+    arg_min(date_precision, case date_precision when 'day' then 0 when 'month' then 1 else 2 end)
+        as date_precision
 from v_milestones
-where date >= $day and date <= $day + to_days($days)
+where last_date >= $day and date <= $day + to_days($days)
     and ($neg is null or negotiation = $neg)
     and (source = 'watchlist' or published <= $day)
 group by negotiation, date, kind
@@ -368,8 +370,9 @@ def _upcoming(milestones: list[dict], day: dt.date) -> list[dict]:
     first is the next one, the one the day's alerts name."""
     out = []
     for m in milestones:
-        days = (m["date"] - day).days
-        what = f"{countdown_text(days, m['kind'])}: {m['label']}"
+        days = max((m["date"] - day).days, 0)
+        text = countdown_text(days, m["kind"], m["date_precision"], m["date"], day)
+        what = f"{text}: {m['label']}"
         out.append({"date": m["date"].isoformat(), "kind": m["kind"], "days": days, "what": what})
     return out
 

@@ -2,7 +2,9 @@
 
 Milestones come from the warehouse view ``v_milestones`` (the watchlist's dates and those stated in
 coverage published by the day in question); the next one counts when it falls on the day or at most
-``countdown.within_days`` (alerts.yaml) after it. One query for every alert of a run.
+``countdown.within_days`` (alerts.yaml) after it. A date known only to its month or season
+(``date_precision``) counts while its period is not over and reads "contract expiry in August":
+stored as the 1st, a day count to it would be false. One query for every alert of a run.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ from typing import Any
 
 import duckdb
 import pandas as pd
+
+from kernel.milestones import period_words
 
 #: the milestone kinds (kernel.labels.MILESTONE_KINDS) in words
 KIND_WORDS = {
@@ -24,11 +28,12 @@ KIND_WORDS = {
 }
 
 _NEXT_SQL = """
-select q.key, m.date, m.kind, m.label, m.source
+select q.key, m.date, m.kind, m.label, m.source, m.date_precision
 from countdown_spec as q
 inner join v_milestones as m
     on m.negotiation = q.negotiation
-    and m.date between cast(q.day as date) and cast(q.day as date) + cast($within as integer)
+    and m.last_date >= cast(q.day as date)
+    and m.date <= cast(q.day as date) + cast($within as integer)
     and (m.source = 'watchlist' or m.published <= cast(q.day as date))
 qualify row_number() over (
     partition by q.key order by m.date, m.source = 'coverage', m.kind, m.label
@@ -40,9 +45,20 @@ def kind_words(kind: str) -> str:
     return KIND_WORDS.get(kind, kind.replace("_", " "))
 
 
-def countdown_text(days: int, kind: str) -> str:
-    """'12 days to contract expiry', '1 day to strike vote', 'ratification vote today'."""
+def countdown_text(
+    days: int,
+    kind: str,
+    precision: str = "day",
+    date: dt.date | None = None,
+    today: dt.date | None = None,
+) -> str:
+    """'12 days to contract expiry', '1 day to strike vote', 'ratification vote today', and for a
+    date known only to its month or season 'contract expiry in August'."""
     what = kind_words(kind)
+    if precision != "day" and date is not None and today is not None:
+        period = period_words(date, precision, today)
+        if period:
+            return f"{what} {period}"
     if days == 0:
         return f"{what} today"
     return f"{days} day{'s' if days != 1 else ''} to {what}"
@@ -68,16 +84,17 @@ def next_milestones(
     finally:
         con.unregister("countdown_spec")
     out = {}
-    for key, date, kind, label, source in rows:
+    for key, date, kind, label, source, precision in rows:
         neg, day = keys[key]
-        days = (date - day).days
+        days = max((date - day).days, 0)
         out[(neg, day)] = {
             "date": date.isoformat(),
             "kind": kind,
             "label": label,
             "source": source,
             "days": days,
-            "text": countdown_text(days, kind),
+            "precision": precision,
+            "text": countdown_text(days, kind, precision, date, day),
         }
     return out
 

@@ -18,27 +18,28 @@ import pandas as pd
 from kernel.days import parse_day
 from kernel.errors import TablewatchError
 from kernel.labels import SIGNALS
+from kernel.milestones import SEASONS, period_words
 from report import charts
 
 log = logging.getLogger("tablewatch")
 TEMPLATE = Path(__file__).with_name("template.html")
 #: every signal but ``none``: the moves at the table the signal chart plots
 CHARTED_SIGNALS = tuple(s for s in SIGNALS if s != "none")
-#: how much of a milestone's date is known (the ``precision`` of Milestone), finest first
-PRECISIONS = ("day", "month", "season")
-#: a season's name by the month of its first day (SP 03-20, SU 06-21, FA 09-22, WI 12-21) and the
-#: (month, day) the next season starts
-SEASONS = {3: "spring", 6: "summer", 9: "fall", 12: "winter"}
-SEASON_NEXT = {3: (6, 21), 6: (9, 22), 9: (12, 21), 12: (3, 20)}
 
 
 class Milestone(NamedTuple):
-    """A milestone of a card: its (first) day, kind, label and how much of the date is known."""
+    """A milestone of a card: its (first) day, kind, label, how much of the date is known
+    (v_milestones.date_precision) and the last day it can fall on."""
 
     date: dt.date
     kind: str
     label: str
     precision: str = "day"
+    last_date: dt.date | None = None
+
+    @property
+    def until(self) -> dt.date:
+        return self.last_date or self.date
 
 
 def _check_day(value: str | None, what: str) -> str | None:
@@ -191,33 +192,31 @@ class _Views:
         )
 
     def milestones(self, neg: str) -> list[Milestone]:
-        """(date, kind, label, precision) once per day and kind, the watchlist's label where it
-        has one; a date stated in the coverage only once it was published (no knowledge from
-        after --to). ``precision`` is how much of the date is known: a watchlist date or a
-        resolved day is a ``day``; "in August" (``YYYY-MM``) a ``month`` and "this summer"
-        (``YYYY-SU``) a ``season``, which v_milestones stores as their first day. The finest
-        source of a day and kind wins."""
+        """Once per day and kind, the watchlist's label where it has one and the finest precision
+        of its sources; a date stated in the coverage only once it was published (no knowledge
+        from after --to)."""
         frame = self.frame(
             """
             select
-                m.date, m.kind, arg_min(m.label, m.source = 'coverage') as label,
-                min(case
-                    when m.source = 'watchlist' or length(s.date_value) = 10 then 0
-                    when s.date_value[6:7] in ('SP', 'SU', 'FA', 'WI') then 2
-                    else 1
-                end) as precision
-            from v_milestones as m
-            left join sentence_milestones as s
-                on m.source = 'coverage' and s.negotiation = m.negotiation and s.url = m.url
-                and s.evidence = m.evidence and s.kind = m.kind and s.date = m.date
-            where m.negotiation = ? and (m.source = 'watchlist' or m.published <= ?)
-            group by m.date, m.kind order by m.date, m.kind
+                date, kind, arg_min(label, source = 'coverage') as label,
+                arg_min(date_precision, case date_precision when 'day' then 0
+                    when 'month' then 1 else 2 end) as precision,
+                min(last_date) as last_date
+            from v_milestones
+            where negotiation = ? and (source = 'watchlist' or published <= ?)
+            group by date, kind order by date, kind
             """,
             neg,
             self.hi,
         )
         return [
-            Milestone(pd.Timestamp(r.date).date(), r.kind, r.label, PRECISIONS[int(r.precision)])
+            Milestone(
+                pd.Timestamp(r.date).date(),
+                r.kind,
+                r.label,
+                r.precision,
+                pd.Timestamp(r.last_date).date(),
+            )
             for r in frame.itertuples()
         ]
 
@@ -269,32 +268,19 @@ def _axis(neg: pd.Series, alerts: pd.DataFrame, milestones: list[Milestone]) -> 
     return charts.TimeAxis.covering(min(days).date(), max(days).date(), drawn)
 
 
-def _period_end(m: Milestone) -> dt.date:
-    """The last day a milestone can fall on: the day itself, the end of its month, or the day
-    before the next season starts (sentence_milestones dates a season by its first day)."""
-    if m.precision == "day":
-        return m.date
-    if m.precision == "month":
-        year, month = divmod(m.date.month, 12)
-        return dt.date(m.date.year + year, month + 1, 1) - dt.timedelta(days=1)
-    month, day = SEASON_NEXT[m.date.month]
-    return dt.date(m.date.year + (month < m.date.month), month, day) - dt.timedelta(days=1)
-
-
 def _countdown(milestones: list[Milestone], today: dt.date) -> str:
     """The card's tile for the next milestone from ``today`` on: "12 days to contract expiry",
     or "in August" / "in summer" for a date known only to its month or season (stored as its first
     day, a day count would be false: "August" seen on 31 July is not "1 day to")."""
-    ahead = [m for m in milestones if _period_end(m) >= today]
+    ahead = [m for m in milestones if m.until >= today]
     if not ahead:
         return "<div><b>–</b>no milestone ahead</div>"
     m = ahead[0]
-    year = "" if m.date.year == today.year else f" {m.date.year}"
+    when = period_words(m.date, m.precision, today)
     if m.precision == "month":
-        when, day = f"in {m.date:%B}{year}", f"{m.date:%b %Y}"
+        day = f"{m.date:%b %Y}"
     elif m.precision == "season":
-        season = SEASONS[m.date.month]
-        when, day = f"in {season}{year}", f"{season} {m.date.year}"
+        day = f"{SEASONS[m.date.month]} {m.date.year}"
     else:
         days = (m.date - today).days
         when = "today" if days == 0 else f"{days} day{'s' if days != 1 else ''} to"

@@ -3,16 +3,19 @@ is within countdown.within_days (30) of their day; further ahead or in the past,
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
 import duckdb
 
 from alerts import run_alerts
+from alerts.countdown import next_milestones
 from alerts.format import email_message, headline, slack_payload
 from tablewatch.pipeline import brief_stage
 from tests.support.alerts import add_day, day, write_sentences
-from warehouse.db import connect_write
+from tests.support.warehouse import coverage_milestone_db
+from warehouse.db import connect_read, connect_write
 
 BREAKDOWN_DAY = 6
 # one negotiation per case, each with talks breaking down (a state-change alert) on day 6
@@ -50,6 +53,7 @@ def test_alert_says_days_to_contract_expiry_within_30_days_only(
         "label": "TV contract expires",
         "source": "watchlist",
         "days": 29,
+        "precision": "day",
         "text": "29 days to contract expiry",
     }
     assert headline(near).endswith("; 29 days to contract expiry")
@@ -108,3 +112,22 @@ def test_every_milestone_kind_has_its_words():
 
     assert set(KIND_WORDS) == set(MILESTONE_KINDS)
     assert all("_" not in words for words in KIND_WORDS.values())
+
+
+def test_a_month_only_milestone_reads_in_that_month(tmp_path: Path):
+    """ "expires in August" (stored as 1 August) seen on 31 July is "contract expiry in August",
+    not "1 day to"; it stays near through August, and is gone once August is over."""
+    db = coverage_milestone_db(
+        tmp_path,
+        "wga_2026",
+        {"2026-07-31": "The Writers Guild said its contract extension expires in August."},
+    )
+    days = [dt.date(2026, 7, 31), dt.date(2026, 8, 20), dt.date(2026, 9, 1)]
+    with connect_read(db) as con:
+        found = next_milestones(con, [("wga_2026", d) for d in days], within_days=30)
+    texts = {d: found[("wga_2026", d)]["text"] for d in days if ("wga_2026", d) in found}
+    assert texts == {
+        dt.date(2026, 7, 31): "contract expiry in August",
+        dt.date(2026, 8, 20): "contract expiry in August",
+    }
+    assert found[("wga_2026", days[0])]["precision"] == "month"

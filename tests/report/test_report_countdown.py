@@ -6,17 +6,13 @@ the NLP's own date resolution."""
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
 import pytest
-import yaml
 
-from kernel.records import ARTICLE_FIELDS
-from kernel.watchlist import DEFAULT_WATCHLIST
 from report import build_report
-from tablewatch.pipeline import annotate_stage, load_stage
+from tests.support.warehouse import coverage_milestone_db
 
 NEG = "wga_2026"
 #: day published -> one article's body
@@ -27,43 +23,10 @@ ARTICLES = {
 }
 
 
-def _article(day: str, body: str) -> dict:
-    rec = dict.fromkeys(ARTICLE_FIELDS)
-    rec.update(
-        article_id=f"c{day}",
-        url=f"https://news.test/{day}",
-        canonical_url=f"https://news.test/{day}",
-        source="testwire",
-        status="relevant",
-        title="Writers Guild talks",
-        authors=[],
-        published=day,
-        body=body,
-        negotiations=[NEG],
-        fetched_at=f"{day}T06:00:00+00:00",
-        crawl_day=day,
-    )
-    return rec
-
-
 @pytest.fixture(scope="module")
 def countdown_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Coverage milestones only: the watchlist gives wga_2026 none of its own."""
-    root = tmp_path_factory.mktemp("countdown")
-    db = root / "tablewatch.duckdb"
-    data = yaml.safe_load(DEFAULT_WATCHLIST.read_text(encoding="utf-8"))
-    for neg in data["negotiations"]:
-        if neg["id"] == NEG:
-            neg["milestones"] = []
-    watchlist = root / "watchlist.yaml"
-    watchlist.write_text(yaml.safe_dump(data), encoding="utf-8")
-    for day, body in ARTICLES.items():
-        run = root / "runs" / day
-        run.mkdir(parents=True)
-        (run / "articles.jsonl").write_text(json.dumps(_article(day, body)) + "\n", "utf-8")
-        annotate_stage(db, day, watchlist=watchlist)
-        load_stage(db, day, watchlist=watchlist)
-    return db
+    return coverage_milestone_db(tmp_path_factory.mktemp("countdown"), NEG, ARTICLES)
 
 
 def _countdown(db: Path, out: Path, day: str) -> str:

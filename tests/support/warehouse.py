@@ -6,7 +6,11 @@ import json
 from pathlib import Path
 
 import duckdb
+import yaml
 
+from kernel.records import ARTICLE_FIELDS
+from kernel.watchlist import DEFAULT_WATCHLIST
+from tablewatch.pipeline import annotate_stage, load_stage
 from warehouse.db import connect_read
 
 CORE_TABLES = (
@@ -63,3 +67,43 @@ def file_state(path: Path) -> dict[str, list[tuple]]:
         return {t: _rows(con, t, ("loaded_at",)) for t in CORE_TABLES}
     finally:
         con.close()
+
+
+def _milestone_article(neg: str, day: str, body: str) -> dict:
+    rec = dict.fromkeys(ARTICLE_FIELDS)
+    rec.update(
+        article_id=f"c{day}",
+        url=f"https://news.test/{day}",
+        canonical_url=f"https://news.test/{day}",
+        source="testwire",
+        status="relevant",
+        title="Writers Guild talks",
+        authors=[],
+        published=day,
+        body=body,
+        negotiations=[neg],
+        fetched_at=f"{day}T06:00:00+00:00",
+        crawl_day=day,
+    )
+    return rec
+
+
+def coverage_milestone_db(root: Path, neg: str, articles: dict[str, str]) -> Path:
+    """A warehouse whose milestones of ``neg`` come from coverage only, through the real annotate
+    and load stages (one article a day: ``articles`` maps the day to its body), so their dates
+    and precision are the NLP's own; the watchlist gives ``neg`` no milestone of its own."""
+    db = root / "tablewatch.duckdb"
+    data = yaml.safe_load(DEFAULT_WATCHLIST.read_text(encoding="utf-8"))
+    for entry in data["negotiations"]:
+        if entry["id"] == neg:
+            entry["milestones"] = []
+    watchlist = root / "watchlist.yaml"
+    watchlist.write_text(yaml.safe_dump(data), encoding="utf-8")
+    for day, body in articles.items():
+        run = root / "runs" / day
+        run.mkdir(parents=True)
+        record = json.dumps(_milestone_article(neg, day, body))
+        (run / "articles.jsonl").write_text(record + "\n", "utf-8")
+        annotate_stage(db, day, watchlist=watchlist)
+        load_stage(db, day, watchlist=watchlist)
+    return db

@@ -2,7 +2,9 @@
 -- warehouse/milestones.yaml (table milestone_cues; the first cue that matches wins) and a date
 -- resolved to a day, month or season, the one nearest the cue within max_distance characters.
 -- date: the day itself, the 1st of a month, the first day of a season (SP 03-20, SU 06-21,
--- FA 09-22, WI 12-21); date_value keeps the resolved value as the NLP gave it.
+-- FA 09-22, WI 12-21); date_value keeps the resolved value as the NLP gave it. date_precision
+-- (day | month | season) and last_date (the last day it can fall on) say how much of it is known:
+-- "expires in August" seen on 31 July is not "1 day to" its 1st.
 create or replace view sentence_milestones as
 with cued as (
     select
@@ -50,7 +52,20 @@ select
     url,
     published,
     article_id,
-    sent_index
+    sent_index,
+    case
+        when length(date_value) = 10 then 'day'
+        when date_value[6:7] in ('SP', 'SU', 'FA', 'WI') then 'season'
+        else 'month'
+    end as date_precision,
+    case
+        when length(date_value) = 10 then date
+        when date_value[6:7] = 'SP' then make_date(year(date), 6, 21) - 1
+        when date_value[6:7] = 'SU' then make_date(year(date), 9, 22) - 1
+        when date_value[6:7] = 'FA' then make_date(year(date), 12, 21) - 1
+        when date_value[6:7] = 'WI' then make_date(year(date) + 1, 3, 20) - 1
+        else last_day(date)
+    end as last_date
 from dated
 where date is not null and distance <= max_distance
 qualify row_number() over (partition by negotiation, article_id, sent_index order by distance, date) = 1;
