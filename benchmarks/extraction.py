@@ -1,5 +1,11 @@
 """Body-extraction quality and speed against plain trafilatura, on the shared benchmark pages.
 
+Two speed figures. Whole processes (the headline): ``tablewatch extract --html-dir`` against a
+plain ``trafilatura.extract`` loop over the same folder, each started as its own process, CPU
+(user + sys) taken from the OS, in pairs that alternate which runs first; the ratio is the median
+of the pairs' ratios, so start-up and imports count as a user pays them. In process: both
+extractors page by page in one interpreter (start-up excluded).
+
 Scoring follows the data's README (scrapinghub/article-extraction-benchmark): bodies are compared
 as multisets of word 4-gram shingles; each page's tp/fp/fn are normalised to sum to 1 so long
 articles do not dominate; precision and recall are averaged over pages and F1 is taken from the
@@ -12,8 +18,11 @@ from __future__ import annotations
 import gzip
 import json
 import re
+import resource
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -23,6 +32,21 @@ DATA_DIR = (
     Path(__file__).resolve().parents[1] / ".." / "shared" / "benchmarks" / "article-extraction"
 )
 QUICK_PAGES = 40
+PAIRS = 5
+QUICK_PAIRS = 3
+
+#: the anchor process: what a user of plain trafilatura would run over the same folder
+PLAIN_TRAFILATURA = """
+import gzip, json, sys
+from pathlib import Path
+import trafilatura
+bodies = {}
+for path in sorted(Path(sys.argv[1]).iterdir()):
+    if path.name.endswith(".html.gz"):
+        text = trafilatura.extract(gzip.decompress(path.read_bytes()))
+        bodies[path.name[: -len(".html.gz")]] = {"articleBody": text or ""}
+Path(sys.argv[2]).write_text(json.dumps(bodies, ensure_ascii=False), encoding="utf-8")
+"""
 
 _WORD = re.compile(r"\w+")
 
@@ -112,6 +136,71 @@ def trafilatura_body(raw: bytes, url: str | None) -> str | None:
     return trafilatura.extract(raw, url=url)
 
 
+def _tablewatch_command() -> list[str]:
+    """The installed console script (what users run), else the same entry through ``-m``."""
+    script = Path(sys.executable).with_name("tablewatch")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "tablewatch.entry"]
+
+
+def _child_cpu(cmd: list[str]) -> float:
+    """User + system CPU seconds of one child process, from the OS's accounting."""
+    from benchmarks.crawl import child_env
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    subprocess.run(
+        cmd, check=True, env=child_env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def _score_file(output: Path, pages: list[tuple[str, bytes, dict]]) -> dict[str, float]:
+    bodies = json.loads(output.read_text(encoding="utf-8"))
+    return score(
+        page_counts(gt.get("articleBody"), bodies.get(pid, {}).get("articleBody"))
+        for pid, _, gt in pages
+    )
+
+
+def measure_processes(
+    pages: list[tuple[str, bytes, dict]], pairs: int, data_dir: Path = DATA_DIR
+) -> dict[str, float]:
+    """Whole-process CPU of ``tablewatch extract --html-dir`` and of a plain trafilatura loop.
+
+    Both read the same folder of .html.gz files (a temporary folder of links when only some
+    pages are measured) and write one JSON file, which is scored, so the F1 is that of the
+    timed runs. One untimed run of each first fills the bytecode cache and the page cache.
+    """
+    with tempfile.TemporaryDirectory(prefix="extraction-bench-") as tmp:
+        folder = data_dir / "html"
+        if len(pages) < len(list(folder.glob("*.html.gz"))):
+            folder = Path(tmp) / "html"
+            folder.mkdir()
+            for pid, _, _ in pages:
+                (folder / f"{pid}.html.gz").symlink_to(data_dir / "html" / f"{pid}.html.gz")
+        ours_out, base_out = Path(tmp) / "ours.json", Path(tmp) / "base.json"
+        ours = [*_tablewatch_command(), "extract", "--html-dir", str(folder)]
+        ours += ["--output", str(ours_out)]
+        base = [sys.executable, "-c", PLAIN_TRAFILATURA, str(folder), str(base_out)]
+        _child_cpu(ours)  # warm-up, untimed
+        _child_cpu(base)
+        cpu: dict[str, list[float]] = {"ours": [], "base": []}
+        for i in range(pairs):
+            order = ("ours", "base") if i % 2 else ("base", "ours")
+            for name in order:
+                cpu[name].append(_child_cpu(ours if name == "ours" else base))
+        ratios = [o / b for o, b in zip(cpu["ours"], cpu["base"], strict=True)]
+        return {
+            "ours_cpu": statistics.median(cpu["ours"]),
+            "base_cpu": statistics.median(cpu["base"]),
+            "ratio": statistics.median(ratios),
+            "ratio_min": min(ratios),
+            "ratio_max": max(ratios),
+            "ours_f1": _score_file(ours_out, pages)["f1"],
+            "base_f1": _score_file(base_out, pages)["f1"],
+        }
+
+
 def run(quick: bool = False) -> str:
     if not (DATA_DIR / "ground-truth.json").exists():
         return f"### Article extraction\n\nskipped: {DATA_DIR} not found\n"
@@ -134,9 +223,20 @@ def run(quick: bool = False) -> str:
             f"| {name} | {m['f1']:.3f} | {m['precision']:.3f} | {m['recall']:.3f} "
             f"| {m['pages_per_s']:.1f} | {ratio:.2f}x |"
         )
+    pairs = QUICK_PAIRS if quick else PAIRS
+    proc = measure_processes(pages, pairs)
     mode = f"quick, {len(pages)} pages" if quick else f"{len(pages)} pages"
     return (
         f"### Article extraction ({mode})\n\n"
+        "Whole processes, CPU user + sys (median of "
+        f"{pairs} pairs, order alternating; ratio = median of the pairs' ratios):\n\n"
+        "| process | F1 | CPU s | CPU vs plain trafilatura |\n"
+        "| --- | --- | --- | --- |\n"
+        f"| `tablewatch extract --html-dir` | {proc['ours_f1']:.3f} | {proc['ours_cpu']:.2f} "
+        f"| {proc['ratio']:.2f}x (pairs {proc['ratio_min']:.2f}-{proc['ratio_max']:.2f}) |\n"
+        f"| `trafilatura.extract` loop | {proc['base_f1']:.3f} | {proc['base_cpu']:.2f} "
+        "| 1.00x |\n\n"
+        "In process (page by page in one interpreter, start-up excluded):\n\n"
         + "\n".join(rows)
         + f"\n\nF1 gain over trafilatura: {ours['f1'] - base['f1']:+.3f} "
         "(word 4-gram shingles, mean over pages).\n"
