@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import random
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ from kernel.labels import ISSUES
 from tests.support.alerts import write_sentences
 from tests.support.cli import tw
 from warehouse.board import STATUSES, issue_board
+from warehouse.db import connect_read
 from warehouse.query import run_sql
 
 NEG = "wga_2026"
@@ -173,3 +175,212 @@ def test_bad_input_is_one_line(board_db: Path) -> None:
         issue_board(board_db, NEG, window_days=0)
     out = tw("board", "--db", str(board_db), "--negotiation", NEG, "--format", "xml", check=False)
     assert out.returncode == 1 and "table or json" in out.stderr
+
+
+# The board's macro as written before it was made cheap for one negotiation (the lateral unnest over
+# every stored sentence), kept as the reference the rewrite must equal row for row.
+REFERENCE_BOARD = r"""
+create or replace temp macro board_reference(
+    as_of,
+    window_days := 28,
+    deal_terms := '\b(deal|agreement|contract|pact)\b[^.;:!?]{0,80}?\b(includes|including|provides|secures|gives|grants|guarantees|establishes|creates|contains|delivers|adds|raises|sets|wins|brings)\b|\bunder the (new |tentative |three-year |proposed )?(deal|agreement|contract)\b'
+) as table
+with
+negotiations as (
+    select distinct negotiation from v_sentences where negotiation is not null
+),
+issues as (
+    select label as issue, position from label_vocabulary where field = 'issues'
+),
+mentions as (
+    select
+        s.negotiation as negotiation, m.issue as issue, s.published as published,
+        s.signal as signal, s.sentence as sentence, s.url as url,
+        s.article_id as article_id, s.sent_index as sent_index
+    from v_sentences as s, unnest(s.issues) as m(issue)
+    where s.negotiation is not null
+        and s.published is not null
+        and s.published <= cast(as_of as date)
+),
+breaks as (
+    select negotiation, max(published) as break_day
+    from v_sentences
+    where negotiation is not null
+        and published <= cast(as_of as date)
+        and signal in ('breakdown', 'strike_action')
+    group by negotiation
+),
+deals as (
+    -- the first agreement after the latest breakdown or strike report: the deal that stands
+    select s.negotiation, min(s.published) as deal_day
+    from v_sentences as s
+    left join breaks as b on b.negotiation = s.negotiation
+    where s.negotiation is not null
+        and s.published <= cast(as_of as date)
+        and s.signal = 'agreement'
+        and (b.break_day is null or s.published > b.break_day)
+    group by s.negotiation
+),
+agreed_evidence as (
+    select m.*
+    from mentions as m
+    left join deals as d on d.negotiation = m.negotiation
+    where m.signal = 'agreement'
+        or (
+            d.deal_day is not null
+            and m.published >= d.deal_day
+            and m.signal not in ('gap', 'breakdown', 'strike_action')
+            and regexp_matches(lower(m.sentence), deal_terms)
+        )
+),
+last_agreed as (
+    select
+        negotiation, issue,
+        max(published) as agreed_day,
+        arg_max(struct_pack(published, sentence, url, signal),
+                struct_pack(published, by_agreement := signal = 'agreement', article_id, sent_index)) as ev
+    from agreed_evidence
+    group by negotiation, issue
+),
+windowed as (
+    select m.*, a.agreed_day
+    from mentions as m
+    left join last_agreed as a on a.negotiation = m.negotiation and a.issue = m.issue
+    where m.published > cast(as_of as date) - cast(window_days as integer)
+),
+counts as (
+    select
+        negotiation, issue,
+        count(*) as mentions,
+        count(*) filter (where signal = 'progress') as progress,
+        count(*) filter (where signal = 'gap') as gap,
+        count(*) filter (where signal = 'agreement') as agreement,
+        count(*) filter (where signal = 'progress' and published > agreed_day) as progress_after,
+        count(*) filter (where signal = 'gap' and published > agreed_day) as gap_after,
+        arg_max(struct_pack(published, sentence, url, signal),
+                struct_pack(published, article_id, sent_index))
+            filter (where signal = 'progress') as last_progress,
+        arg_max(struct_pack(published, sentence, url, signal),
+                struct_pack(published, article_id, sent_index))
+            filter (where signal = 'gap') as last_gap,
+        arg_max(struct_pack(published, sentence, url, signal),
+                struct_pack(published, article_id, sent_index))
+            filter (where signal = 'gap' and published > agreed_day) as last_gap_after
+    from windowed
+    group by negotiation, issue
+),
+ever as (
+    select negotiation, issue, max(published) as last_mentioned
+    from mentions
+    group by negotiation, issue
+),
+decided as (
+    select
+        n.negotiation, i.issue, i.position, e.last_mentioned,
+        coalesce(c.progress, 0) as progress,
+        coalesce(c.gap, 0) as gap,
+        coalesce(c.agreement, 0) as agreement,
+        case
+            when e.last_mentioned is null then 'unmentioned'
+            when a.agreed_day is not null and coalesce(c.gap_after, 0) > coalesce(c.progress_after, 0)
+                then 'apart'
+            when a.agreed_day is not null then 'agreed'
+            when coalesce(c.progress, 0) > coalesce(c.gap, 0) then 'narrowing'
+            when coalesce(c.gap, 0) > coalesce(c.progress, 0) then 'apart'
+            when coalesce(c.progress, 0) > 0 and c.last_progress.published > c.last_gap.published
+                then 'narrowing'
+            when coalesce(c.gap, 0) > 0 then 'apart'
+            else 'quiet'
+        end as status,
+        a.ev as agreed_ev, c.last_progress, c.last_gap, c.last_gap_after
+    from negotiations as n
+    cross join issues as i
+    left join ever as e on e.negotiation = n.negotiation and e.issue = i.issue
+    left join last_agreed as a on a.negotiation = n.negotiation and a.issue = i.issue
+    left join counts as c on c.negotiation = n.negotiation and c.issue = i.issue
+),
+with_evidence as (
+    select
+        *,
+        case
+            when status = 'agreed' then agreed_ev
+            when status = 'apart' and agreed_ev is not null then last_gap_after
+            when status = 'apart' then last_gap
+            when status = 'narrowing' then last_progress
+        end as ev
+    from decided
+)
+select
+    negotiation,
+    issue,
+    status,
+    last_mentioned,
+    progress,
+    gap,
+    agreement,
+    ev.published as evidence_published,
+    ev.signal as evidence_signal,
+    ev.sentence as evidence,
+    ev.url as evidence_url,
+    cast(as_of as date) as as_of,
+    cast(window_days as integer) as window_days
+from with_evidence
+order by negotiation, position;
+"""
+
+
+@pytest.fixture
+def story_db(tmp_path: Path) -> Path:
+    """Three negotiations' coverage over 90 days drawn from a seeded mix of every signal (deals,
+    breakdowns, strikes, deal-terms wording, no issue, an issue named twice, no negotiation)."""
+    rng = random.Random(17)
+    signals = ["none", "none", "progress", "gap", "gap", "agreement", "breakdown"]
+    signals += ["strike_action", "scheduling"]
+    texts = [
+        None,
+        "The deal includes a raise, people said.",
+        "Under the new contract the studios pay more.",
+        "Any deal must include protections.",
+        "The agreement provides nothing yet.",
+    ]
+    rows: list[dict[str, Any]] = []
+    for n in range(420):
+        day = rng.randrange(90)
+        issues = rng.choice([[], [rng.choice(ISSUES)], rng.sample(ISSUES, 2)])
+        if n % 37 == 0 and issues:
+            issues = [issues[0], issues[0]]
+        text = rng.choice(texts)
+        rows.append(
+            {
+                "url": f"http://news.test/s{n}",
+                "published": D0 + dt.timedelta(days=day),
+                "negotiation": rng.choice(["wga_2026", "sag_aftra_2026", "dga_2026", None]),
+                "signal": rng.choice(signals),
+                "tone_score": 0.0,
+                "source": "testwire",
+                "issues": issues,
+                "sentence": f"s{n}: " + (text or f"talks on day {day}."),
+            }
+        )
+    db = tmp_path / "wh" / "tablewatch.duckdb"
+    write_sentences(db, rows)
+    return db
+
+
+def test_the_board_equals_its_reference_query_on_every_day(story_db: Path) -> None:
+    """Row for row the same board as the reference query, for the whole warehouse and for each
+    negotiation (the filter the callers add, which the rewrite lets reach the scan), two windows."""
+    statuses: set[str] = set()
+    with connect_read(story_db) as con:
+        con.execute(REFERENCE_BOARD)
+        for day in range(-1, 95, 6):
+            as_of = D0 + dt.timedelta(days=day)
+            for window in ("", ", window_days := 7"):
+                for where in ("", " where negotiation = 'wga_2026'", " where negotiation = 'x'"):
+                    new = f"select * from issue_status_as_of($day{window}){where}"
+                    ref = f"select * from board_reference($day{window}){where}"
+                    got = con.execute(f"{new} order by all", {"day": as_of}).fetchall()
+                    want = con.execute(f"{ref} order by all", {"day": as_of}).fetchall()
+                    assert got == want, (as_of, window, where)
+                    statuses |= {r[2] for r in got}
+    assert statuses == set(STATUSES)

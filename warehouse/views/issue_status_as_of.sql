@@ -33,11 +33,13 @@ issues as (
     select label as issue, position from label_vocabulary where field = 'issues'
 ),
 mentions as (
+    -- unnest in the select list, not a lateral join: DuckDB plans the lateral one as a dependent
+    -- join over every stored sentence, before the caller's negotiation filter reaches the scan
     select
-        s.negotiation as negotiation, m.issue as issue, s.published as published,
+        s.negotiation as negotiation, unnest(s.issues) as issue, s.published as published,
         s.signal as signal, s.sentence as sentence, s.url as url,
         s.article_id as article_id, s.sent_index as sent_index
-    from v_sentences as s, unnest(s.issues) as m(issue)
+    from v_sentences as s
     where s.negotiation is not null
         and s.published is not null
         and s.published <= cast(as_of as date)
