@@ -13,6 +13,7 @@ from kernel.errors import ConfigError
 from kernel.records import ARTICLE_FIELDS
 from kernel.watchlist import DEFAULT_WATCHLIST
 from tablewatch.pipeline import annotate_stage, load_stage
+from tests.support.warehouse import coverage_milestone_db
 from warehouse.db import milestone_cues
 from warehouse.query import run_sql
 
@@ -247,3 +248,14 @@ def test_the_cue_prefilter_keeps_every_row(tmp_path: Path) -> None:
     # a phrase without a cue gives no milestone; one with a cue does, at every negotiation
     assert not any(row[5].startswith(("the sides met", "no date")) for row in got)
     assert {row[0] for row in got} == {"neg0", "neg1", "neg2"}
+
+
+def test_a_label_quotes_the_cue_to_the_end_of_its_word(tmp_path: Path) -> None:
+    """The cue 'vote on ratif' matches "vote on ratification"; the label quotes the whole word."""
+    db = coverage_milestone_db(
+        tmp_path,
+        "wga_2026",
+        {"2026-07-01": "Writers Guild members will vote on ratification on August 10."},
+    )
+    _, rows = run_sql(db, "select kind, label from v_milestones where source = 'coverage'")
+    assert rows == [("ratification_vote", "vote on ratification August 10")]

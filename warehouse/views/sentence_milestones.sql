@@ -10,7 +10,8 @@ with cued as (
     select
         s.article_id, s.sent_index, s.negotiation, s.published, s.sentence, s.url,
         c.kind, c.position, c.max_distance,
-        regexp_extract(lower(s.sentence), c.pattern) as cue,
+        -- the cue to the end of its word: a label quotes "vote on ratification", not "vote on ratif"
+        regexp_extract(lower(s.sentence), '(?:' || c.pattern || ')[a-z]*') as cue,
         strpos(lower(s.sentence), regexp_extract(lower(s.sentence), c.pattern)) as cue_at
     from v_sentences as s
     inner join milestone_cues as c on regexp_matches(lower(s.sentence), c.pattern)
