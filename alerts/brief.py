@@ -353,14 +353,14 @@ def _issues(rows: list[dict]) -> list[dict]:
 _MILESTONES_SQL = """
 select negotiation, date, kind, arg_min(label, source = 'coverage') as label,
     bool_or(source = 'watchlist') as in_watchlist,
-    arg_min(date_precision, case date_precision when 'day' then 0 when 'month' then 1 else 2 end)
-        as date_precision
+    date_precision, last_date
 from v_milestones
 where last_date >= $day and date <= $day + to_days($days)
     and ($neg is null or negotiation = $neg)
     and (source = 'watchlist' or published <= $day)
-group by negotiation, date, kind
-order by negotiation, date, kind
+group by negotiation, date, kind, date_precision, last_date
+order by negotiation, date, case date_precision when 'day' then 0 when 'month' then 1 else 2 end,
+    kind
 """
 
 
@@ -371,7 +371,7 @@ def _upcoming(milestones: list[dict], day: dt.date) -> list[dict]:
     out = []
     for m in milestones:
         days = max((m["date"] - day).days, 0)
-        text = countdown_text(days, m["kind"], m["date_precision"], m["date"], day)
+        text = countdown_text(days, m["kind"], m["date_precision"], m["date"], day, m["last_date"])
         what = f"{text}: {m['label']}"
         out.append({"date": m["date"].isoformat(), "kind": m["kind"], "days": days, "what": what})
     return out

@@ -28,7 +28,7 @@ KIND_WORDS = {
 }
 
 _NEXT_SQL = """
-select q.key, m.date, m.kind, m.label, m.source, m.date_precision
+select q.key, m.date, m.kind, m.label, m.source, m.date_precision, m.last_date
 from countdown_spec as q
 inner join v_milestones as m
     on m.negotiation = q.negotiation
@@ -51,12 +51,13 @@ def countdown_text(
     precision: str = "day",
     date: dt.date | None = None,
     today: dt.date | None = None,
+    last_date: dt.date | None = None,
 ) -> str:
     """'12 days to contract expiry', '1 day to strike vote', 'ratification vote today', and for a
     date known only to its month or season 'contract expiry in August'."""
     what = kind_words(kind)
     if precision != "day" and date is not None and today is not None:
-        period = period_words(date, precision, today)
+        period = period_words(date, precision, today, last_date)
         if period:
             return f"{what} {period}"
     if days == 0:
@@ -84,7 +85,7 @@ def next_milestones(
     finally:
         con.unregister("countdown_spec")
     out = {}
-    for key, date, kind, label, source, precision in rows:
+    for key, date, kind, label, source, precision, last_date in rows:
         neg, day = keys[key]
         days = max((date - day).days, 0)
         out[(neg, day)] = {
@@ -94,7 +95,7 @@ def next_milestones(
             "source": source,
             "days": days,
             "precision": precision,
-            "text": countdown_text(days, kind, precision, date, day),
+            "text": countdown_text(days, kind, precision, date, day, last_date),
         }
     return out
 

@@ -14,10 +14,14 @@ import datetime as dt
 SEASONS = {3: "spring", 6: "summer", 9: "fall", 12: "winter"}
 
 
-def period_words(date: dt.date, precision: str, today: dt.date) -> str | None:
-    """'in August', 'in fall', 'in August 2027' (the year when it is not today's) for a date known
-    only to its month or season; None for a day, which is counted in days instead."""
-    year = "" if date.year == today.year else f" {date.year}"
+def period_words(
+    date: dt.date, precision: str, today: dt.date, last_date: dt.date | None = None
+) -> str | None:
+    """'in August', 'in fall', 'in August 2027' (the year when the period is not in today's) for
+    a date known only to its month or season, from its first day ``date`` to ``last_date``; None
+    for a day, which is counted in days instead. A winter under way in January is "in winter"."""
+    years = {date.year, (last_date or date).year}
+    year = "" if today.year in years else f" {date.year}"
     if precision == "month":
         return f"in {date:%B}{year}"
     if precision == "season":

@@ -192,19 +192,20 @@ class _Views:
         )
 
     def milestones(self, neg: str) -> list[Milestone]:
-        """Once per day and kind, the watchlist's label where it has one and the finest precision
-        of its sources; a date stated in the coverage only once it was published (no knowledge
+        """Once per day, kind and precision (a day-exact 1 August and "in August" are two: the
+        second stays ahead through August, as in the alerts and the brief), the watchlist's label
+        where it has one; a date stated in the coverage only once it was published (no knowledge
         from after --to)."""
         frame = self.frame(
             """
             select
                 date, kind, arg_min(label, source = 'coverage') as label,
-                arg_min(date_precision, case date_precision when 'day' then 0
-                    when 'month' then 1 else 2 end) as precision,
-                min(last_date) as last_date
+                date_precision as precision, last_date
             from v_milestones
             where negotiation = ? and (source = 'watchlist' or published <= ?)
-            group by date, kind order by date, kind
+            group by date, kind, date_precision, last_date
+            order by date, case date_precision when 'day' then 0 when 'month' then 1 else 2 end,
+                kind
             """,
             neg,
             self.hi,
@@ -264,7 +265,11 @@ def _axis(neg: pd.Series, alerts: pd.DataFrame, milestones: list[Milestone]) -> 
     days = [pd.Timestamp(neg["first_day"]), pd.Timestamp(neg["last_day"])]
     if not alerts.empty:
         days += [pd.Timestamp(d) for d in alerts["detected_on"]]
-    drawn = tuple((m.date, m.kind, m.label) for m in milestones)
+    # one mark per day and kind, with the label of its finest precision (the first one listed)
+    marks: dict[tuple[dt.date, str], str] = {}
+    for m in milestones:
+        marks.setdefault((m.date, m.kind), m.label)
+    drawn = tuple((date, kind, label) for (date, kind), label in sorted(marks.items()))
     return charts.TimeAxis.covering(min(days).date(), max(days).date(), drawn)
 
 
@@ -276,7 +281,7 @@ def _countdown(milestones: list[Milestone], today: dt.date) -> str:
     if not ahead:
         return "<div><b>–</b>no milestone ahead</div>"
     m = ahead[0]
-    when = period_words(m.date, m.precision, today)
+    when = period_words(m.date, m.precision, today, m.until)
     if m.precision == "month":
         day = f"{m.date:%b %Y}"
     elif m.precision == "season":

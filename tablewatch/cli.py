@@ -18,7 +18,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
-from kernel.errors import TablewatchError
+from kernel.errors import USER_ERRORS, TablewatchError, error_line
 from kernel.paths import DEFAULT_DB
 
 app = typer.Typer(
@@ -75,16 +75,10 @@ def friendly_errors(func: F) -> F:
         started = time.perf_counter()
         try:
             return func(*args, **kwargs)
-        except TablewatchError as exc:
-            typer.echo(f"tablewatch: error: {exc}", err=True)
-            raise typer.Exit(1) from None
-        except OSError as exc:  # a path that is a file, a folder, missing, not writable...
-            where = f": {exc.filename}" if exc.filename else ""
-            typer.echo(f"tablewatch: error: {exc.strerror or exc}{where}", err=True)
-            raise typer.Exit(1) from None
-        except KeyboardInterrupt:
-            typer.echo("tablewatch: interrupted", err=True)
-            raise typer.Exit(130) from None
+        except USER_ERRORS as exc:
+            line, code = error_line(exc)
+            typer.echo(line, err=True)
+            raise typer.Exit(code) from None
         finally:
             log.debug("%s took %.2fs", func.__name__, time.perf_counter() - started)
 

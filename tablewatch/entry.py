@@ -44,21 +44,16 @@ def folder_args(argv: list[str]) -> tuple[Path, Path] | None:
 
 def extract_folder(html_dir: Path, output: Path) -> int:
     """Run ``tablewatch extract --html-dir`` and return its exit code, with the CLI's messages."""
-    from crawlers.extraction.api import extract_dir
-    from kernel.errors import TablewatchError
+    from kernel.errors import USER_ERRORS, error_line
 
     try:
+        from crawlers.extraction.api import extract_dir
+
         n = extract_dir(html_dir, output)
-    except TablewatchError as exc:
-        print(f"tablewatch: error: {exc}", file=sys.stderr)
-        return 1
-    except OSError as exc:
-        where = f": {exc.filename}" if exc.filename else ""
-        print(f"tablewatch: error: {exc.strerror or exc}{where}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print("tablewatch: interrupted", file=sys.stderr)
-        return 130
+    except USER_ERRORS as exc:
+        line, code = error_line(exc)
+        print(line, file=sys.stderr)
+        return code
     print(f"extracted {n} pages into {output}", file=sys.stderr)
     return 0
 

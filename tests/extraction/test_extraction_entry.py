@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -79,6 +80,16 @@ def test_shortcut_reports_errors_like_the_cli(tmp_path: Path) -> None:
     assert fast.returncode == slow.returncode == 1
     assert fast.stderr == slow.stderr
     assert "broken.html.gz is not a valid gzip file" in fast.stderr
+    # an OS error (the output is a folder) reads the same from both
+    (tmp_path / "taken").mkdir()
+    (tmp_path / "clean").mkdir()
+    clean = _folder(tmp_path / "clean")
+    args = ("extract", "--html-dir", str(clean), "--output", str(tmp_path / "taken"))
+    fast, slow = _run("tablewatch.entry", *args), _run("tablewatch.cli", *args)
+    assert fast.returncode == slow.returncode == 1
+    # the message names the temporary file the write went to, with its process's id
+    fast_line, slow_line = (re.sub(r"\.\d+\.tmp", ".tmp", r.stderr) for r in (fast, slow))
+    assert fast_line == slow_line and "Is a directory" in fast_line
     # a missing folder goes to the CLI, which names it
     gone = _run("tablewatch.entry", "extract", "--html-dir", str(tmp_path / "no"), "--output", "x")
     assert gone.returncode == 1 and "not a folder" in gone.stderr

@@ -69,12 +69,14 @@ def file_state(path: Path) -> dict[str, list[tuple]]:
         con.close()
 
 
-def _milestone_article(neg: str, day: str, body: str) -> dict:
+def news_article(article_id: str, body: str, day: str, neg: str = "wga_2026") -> dict:
+    """A relevant article record of ``neg`` published and crawled on ``day``, as the crawl writes
+    it to articles.jsonl."""
     rec = dict.fromkeys(ARTICLE_FIELDS)
     rec.update(
-        article_id=f"c{day}",
-        url=f"https://news.test/{day}",
-        canonical_url=f"https://news.test/{day}",
+        article_id=article_id,
+        url=f"https://news.test/{article_id}",
+        canonical_url=f"https://news.test/{article_id}",
         source="testwire",
         status="relevant",
         title="Writers Guild talks",
@@ -88,21 +90,26 @@ def _milestone_article(neg: str, day: str, body: str) -> dict:
     return rec
 
 
+def watchlist_with(path: Path, neg: str, *milestones: str) -> Path:
+    """The default watchlist with ``milestones`` (YAML flow mappings), and only those, for ``neg``."""
+    data = yaml.safe_load(DEFAULT_WATCHLIST.read_text(encoding="utf-8"))
+    for entry in data["negotiations"]:
+        if entry["id"] == neg:
+            entry["milestones"] = [yaml.safe_load(m) for m in milestones]
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    return path
+
+
 def coverage_milestone_db(root: Path, neg: str, articles: dict[str, str]) -> Path:
     """A warehouse whose milestones of ``neg`` come from coverage only, through the real annotate
     and load stages (one article a day: ``articles`` maps the day to its body), so their dates
     and precision are the NLP's own; the watchlist gives ``neg`` no milestone of its own."""
     db = root / "tablewatch.duckdb"
-    data = yaml.safe_load(DEFAULT_WATCHLIST.read_text(encoding="utf-8"))
-    for entry in data["negotiations"]:
-        if entry["id"] == neg:
-            entry["milestones"] = []
-    watchlist = root / "watchlist.yaml"
-    watchlist.write_text(yaml.safe_dump(data), encoding="utf-8")
+    watchlist = watchlist_with(root / "watchlist.yaml", neg)
     for day, body in articles.items():
         run = root / "runs" / day
         run.mkdir(parents=True)
-        record = json.dumps(_milestone_article(neg, day, body))
+        record = json.dumps(news_article(f"c{day}", body, day, neg))
         (run / "articles.jsonl").write_text(record + "\n", "utf-8")
         annotate_stage(db, day, watchlist=watchlist)
         load_stage(db, day, watchlist=watchlist)

@@ -7,13 +7,10 @@ import json
 from pathlib import Path
 
 import pytest
-import yaml
 
 from kernel.errors import ConfigError
-from kernel.records import ARTICLE_FIELDS
-from kernel.watchlist import DEFAULT_WATCHLIST
 from tablewatch.pipeline import annotate_stage, load_stage
-from tests.support.warehouse import coverage_milestone_db
+from tests.support.warehouse import coverage_milestone_db, news_article, watchlist_with
 from warehouse.db import milestone_cues
 from warehouse.query import run_sql
 
@@ -28,44 +25,16 @@ TEXTS = {
 }
 
 
-def article(article_id: str, body: str) -> dict:
-    rec = dict.fromkeys(ARTICLE_FIELDS)
-    rec.update(
-        article_id=article_id,
-        url=f"https://news.test/{article_id}",
-        canonical_url=f"https://news.test/{article_id}",
-        source="testwire",
-        status="relevant",
-        title="Writers Guild talks",
-        authors=[],
-        published=DAY,
-        body=body,
-        negotiations=["wga_2026"],
-        fetched_at=f"{DAY}T06:00:00+00:00",
-        crawl_day=DAY,
-    )
-    return rec
-
-
-def watchlist_with(path: Path, *milestones: str) -> Path:
-    """The default watchlist with ``milestones`` (YAML flow mappings) given to wga_2026."""
-    data = yaml.safe_load(DEFAULT_WATCHLIST.read_text(encoding="utf-8"))
-    for neg in data["negotiations"]:
-        if neg["id"] == "wga_2026":
-            neg["milestones"] = [yaml.safe_load(m) for m in milestones]
-    path.write_text(yaml.safe_dump(data), encoding="utf-8")
-    return path
-
-
 @pytest.fixture(scope="module")
 def milestone_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     db = tmp_path_factory.mktemp("ms") / "tablewatch.duckdb"
     run = db.parent / "runs" / DAY
     run.mkdir(parents=True)
-    lines = [json.dumps(article(k, v)) for k, v in TEXTS.items()]
+    lines = [json.dumps(news_article(k, v, DAY)) for k, v in TEXTS.items()]
     (run / "articles.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
     watchlist = watchlist_with(
         db.parent / "watchlist.yaml",
+        "wga_2026",
         "{date: 2026-06-30, kind: contract_expiry, label: MBA expires}",
         "{date: 2025-12-01, kind: deadline, label: an old deadline}",
     )
@@ -128,7 +97,7 @@ def test_a_load_replaces_the_watchlist_milestones(milestone_db: Path, tmp_path: 
     for name in ("tablewatch.duckdb", "tablewatch.snapshot.duckdb"):
         shutil.copy(milestone_db.parent / name, tmp_path / name)
     watchlist = watchlist_with(
-        tmp_path / "w.yaml", "{date: 2026-07-04, kind: strike_vote, label: vote}"
+        tmp_path / "w.yaml", "wga_2026", "{date: 2026-07-04, kind: strike_vote, label: vote}"
     )
     load_stage(db, DAY, watchlist=watchlist)
     load_stage(db, DAY, watchlist=watchlist)  # a rerun adds nothing
