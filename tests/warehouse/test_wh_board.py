@@ -116,6 +116,7 @@ def deal_db(tmp_path: Path) -> Path:
     said(rows, 2, "none", ["wages"], "pre", "The studios' offer includes a 4 percent raise.")
     said(rows, 3, "none", ["transparency"], "pre2", "A deal that includes viewership data.")
     said(rows, 5, "agreement", [], "deal", "The guild reached a tentative agreement.")
+    said(rows, 5, "none", ["streaming_residuals"], "t0", "The agreement raises residuals.")
     said(rows, 6, "none", ["ai"], "m1", "AI came up at the table, people said.")
     said(rows, 6, "none", ["health_pension"], "m2", "Economic terms such as pensions come next.")
     said(rows, 7, "none", ["wages"], "t1", "The three-year deal includes a 5 percent raise.")
@@ -384,3 +385,21 @@ def test_the_board_equals_its_reference_query_on_every_day(story_db: Path) -> No
                     assert got == want, (as_of, window, where)
                     statuses |= {r[2] for r in got}
     assert statuses == set(STATUSES)
+
+
+def test_deal_terms_from_the_deal_day_on_equal_the_reference_query(deal_db: Path) -> None:
+    """The terms rule reads sentence text only from the deal's day on (the regex sits behind a
+    condition on the deal's day): the same board as the reference query on every day, the deal's
+    day included (a terms sentence published with the deal, t0, counts; the offer before not)."""
+    with connect_read(deal_db) as con:
+        con.execute(REFERENCE_BOARD)
+        for day in range(-1, 10):
+            as_of = D0 + dt.timedelta(days=day)
+            for window in ("", ", window_days := 2"):
+                new = f"select * from issue_status_as_of($day{window}) order by all"
+                ref = f"select * from board_reference($day{window}) order by all"
+                got = con.execute(new, {"day": as_of}).fetchall()
+                assert got == con.execute(ref, {"day": as_of}).fetchall(), (as_of, window)
+    on_deal_day = by_issue(deal_db, D0 + dt.timedelta(days=5))
+    assert on_deal_day["streaming_residuals"]["status"] == "agreed"
+    assert on_deal_day["streaming_residuals"]["evidence"]["sentence"].startswith("t0:")

@@ -72,7 +72,12 @@ agreed_evidence as (
             d.deal_day is not null
             and m.published >= d.deal_day
             and m.signal not in ('gap', 'breakdown', 'strike_action')
-            and regexp_matches(lower(m.sentence), deal_terms)
+            -- the regex only from the deal's day on, behind a condition on the deal's day: as a
+            -- plain conjunct the optimizer pushes it below the join onto every mention
+            and case
+                when m.published >= d.deal_day then regexp_matches(lower(m.sentence), deal_terms)
+                else false
+            end
         )
 ),
 last_agreed as (
