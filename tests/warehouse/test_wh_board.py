@@ -15,7 +15,7 @@ from kernel.labels import ISSUES
 from tests.support.alerts import write_sentences
 from tests.support.cli import tw
 from warehouse.board import STATUSES, issue_board
-from warehouse.db import connect_read
+from warehouse.db import VIEWS_DIR, connect_read
 from warehouse.query import run_sql
 
 NEG = "wga_2026"
@@ -178,156 +178,38 @@ def test_bad_input_is_one_line(board_db: Path) -> None:
     assert out.returncode == 1 and "table or json" in out.stderr
 
 
-# The board's macro as written before it was made cheap for one negotiation (the lateral unnest over
-# every stored sentence), kept as the reference the rewrite must equal row for row.
-REFERENCE_BOARD = r"""
-create or replace temp macro board_reference(
-    as_of,
-    window_days := 28,
-    deal_terms := '\b(deal|agreement|contract|pact)\b[^.;:!?]{0,80}?\b(includes|including|provides|secures|gives|grants|guarantees|establishes|creates|contains|delivers|adds|raises|sets|wins|brings)\b|\bunder the (new |tentative |three-year |proposed )?(deal|agreement|contract)\b'
-) as table
-with
-negotiations as (
-    select distinct negotiation from v_sentences where negotiation is not null
-),
-issues as (
-    select label as issue, position from label_vocabulary where field = 'issues'
-),
-mentions as (
-    select
-        s.negotiation as negotiation, m.issue as issue, s.published as published,
-        s.signal as signal, s.sentence as sentence, s.url as url,
-        s.article_id as article_id, s.sent_index as sent_index
-    from v_sentences as s, unnest(s.issues) as m(issue)
-    where s.negotiation is not null
-        and s.published is not null
-        and s.published <= cast(as_of as date)
-),
-breaks as (
-    select negotiation, max(published) as break_day
-    from v_sentences
-    where negotiation is not null
-        and published <= cast(as_of as date)
-        and signal in ('breakdown', 'strike_action')
-    group by negotiation
-),
-deals as (
-    -- the first agreement after the latest breakdown or strike report: the deal that stands
-    select s.negotiation, min(s.published) as deal_day
-    from v_sentences as s
-    left join breaks as b on b.negotiation = s.negotiation
-    where s.negotiation is not null
-        and s.published <= cast(as_of as date)
-        and s.signal = 'agreement'
-        and (b.break_day is null or s.published > b.break_day)
-    group by s.negotiation
-),
-agreed_evidence as (
-    select m.*
-    from mentions as m
-    left join deals as d on d.negotiation = m.negotiation
-    where m.signal = 'agreement'
-        or (
-            d.deal_day is not null
-            and m.published >= d.deal_day
-            and m.signal not in ('gap', 'breakdown', 'strike_action')
-            and regexp_matches(lower(m.sentence), deal_terms)
-        )
-),
-last_agreed as (
-    select
-        negotiation, issue,
-        max(published) as agreed_day,
-        arg_max(struct_pack(published, sentence, url, signal),
-                struct_pack(published, by_agreement := signal = 'agreement', article_id, sent_index)) as ev
-    from agreed_evidence
-    group by negotiation, issue
-),
-windowed as (
-    select m.*, a.agreed_day
-    from mentions as m
-    left join last_agreed as a on a.negotiation = m.negotiation and a.issue = m.issue
-    where m.published > cast(as_of as date) - cast(window_days as integer)
-),
-counts as (
-    select
-        negotiation, issue,
-        count(*) as mentions,
-        count(*) filter (where signal = 'progress') as progress,
-        count(*) filter (where signal = 'gap') as gap,
-        count(*) filter (where signal = 'agreement') as agreement,
-        count(*) filter (where signal = 'progress' and published > agreed_day) as progress_after,
-        count(*) filter (where signal = 'gap' and published > agreed_day) as gap_after,
-        arg_max(struct_pack(published, sentence, url, signal),
-                struct_pack(published, article_id, sent_index))
-            filter (where signal = 'progress') as last_progress,
-        arg_max(struct_pack(published, sentence, url, signal),
-                struct_pack(published, article_id, sent_index))
-            filter (where signal = 'gap') as last_gap,
-        arg_max(struct_pack(published, sentence, url, signal),
-                struct_pack(published, article_id, sent_index))
-            filter (where signal = 'gap' and published > agreed_day) as last_gap_after
-    from windowed
-    group by negotiation, issue
-),
-ever as (
-    select negotiation, issue, max(published) as last_mentioned
-    from mentions
-    group by negotiation, issue
-),
-decided as (
-    select
-        n.negotiation, i.issue, i.position, e.last_mentioned,
-        coalesce(c.progress, 0) as progress,
-        coalesce(c.gap, 0) as gap,
-        coalesce(c.agreement, 0) as agreement,
-        case
-            when e.last_mentioned is null then 'unmentioned'
-            when a.agreed_day is not null and coalesce(c.gap_after, 0) > coalesce(c.progress_after, 0)
-                then 'apart'
-            when a.agreed_day is not null then 'agreed'
-            when coalesce(c.progress, 0) > coalesce(c.gap, 0) then 'narrowing'
-            when coalesce(c.gap, 0) > coalesce(c.progress, 0) then 'apart'
-            when coalesce(c.progress, 0) > 0 and c.last_progress.published > c.last_gap.published
-                then 'narrowing'
-            when coalesce(c.gap, 0) > 0 then 'apart'
-            else 'quiet'
-        end as status,
-        a.ev as agreed_ev, c.last_progress, c.last_gap, c.last_gap_after
-    from negotiations as n
-    cross join issues as i
-    left join ever as e on e.negotiation = n.negotiation and e.issue = i.issue
-    left join last_agreed as a on a.negotiation = n.negotiation and a.issue = i.issue
-    left join counts as c on c.negotiation = n.negotiation and c.issue = i.issue
-),
-with_evidence as (
-    select
-        *,
-        case
-            when status = 'agreed' then agreed_ev
-            when status = 'apart' and agreed_ev is not null then last_gap_after
-            when status = 'apart' then last_gap
-            when status = 'narrowing' then last_progress
-        end as ev
-    from decided
+# The board's macro as it read before it was made cheap for one negotiation, derived from today's
+# text so the two never drift apart: the issues unnested in a lateral join over every stored
+# sentence, and the deal-terms regex as a plain conjunct. The rewrite must equal it row for row.
+REWRITES = (
+    (
+        "create or replace macro issue_status_as_of(",
+        "create or replace temp macro board_reference(",
+    ),
+    ("unnest(s.issues) as issue,", "m.issue as issue,"),
+    (
+        "    from v_sentences as s\n    where s.negotiation",
+        "    from v_sentences as s, unnest(s.issues) as m(issue)\n    where s.negotiation",
+    ),
+    (
+        """            and case
+                when m.published >= d.deal_day then regexp_matches(lower(m.sentence), deal_terms)
+                else false
+            end""",
+        "            and regexp_matches(lower(m.sentence), deal_terms)",
+    ),
 )
-select
-    negotiation,
-    issue,
-    status,
-    last_mentioned,
-    progress,
-    gap,
-    agreement,
-    ev.published as evidence_published,
-    ev.signal as evidence_signal,
-    ev.sentence as evidence,
-    ev.url as evidence_url,
-    cast(as_of as date) as as_of,
-    cast(window_days as integer) as window_days
-from with_evidence
-order by negotiation, position;
-"""
+
+
+def reference_board() -> str:
+    sql = (VIEWS_DIR / "issue_status_as_of.sql").read_text(encoding="utf-8")
+    for old, new in REWRITES:
+        assert sql.count(old) == 1, f"the macro no longer reads {old!r}: update REWRITES"
+        sql = sql.replace(old, new)
+    return sql
+
+
+REFERENCE_BOARD = reference_board()
 
 
 @pytest.fixture
