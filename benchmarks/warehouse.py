@@ -18,11 +18,16 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from benchmarks.plots import PLOTS_DIR, cost_vs_size_svg
 from kernel import labels
 from warehouse.db import connect_read, connect_write, publish_snapshot
 from warehouse.load import load_run
 
 SIZES = (500_000, 1_000_000, 5_000_000)
+#: `make bench-scale`: a decade more history than `make bench` (about 1.8 GB of warehouse at 50M)
+SCALE_SIZES = (500_000, 5_000_000, 50_000_000)
+#: above this size each view is materialised once, not REPEATS times (one 50M pass is minutes)
+ONE_PASS_ABOVE = 5_000_000
 PER_ARTICLE = 25
 DAY_ARTICLES = 80  # x 25 = 2,000 sentences in the timed day
 REPEATS = 5
@@ -231,27 +236,31 @@ def _write_day(root: Path, first_article: int, run_day: str = "2026-01-15") -> P
 
 def _measure(size: int, work: Path) -> dict[str, float]:
     db = work / f"bench_{size}.duckdb"
+    repeats = 1 if size > ONE_PASS_ABOVE else REPEATS
     out: dict[str, float] = {"generate_s": _generate(db, size)}
     out["mb_per_million"] = db.stat().st_size / 1e6 / (size / 1e6)
     with connect_read(db) as con:
         con.execute("set threads = 2")
         cpu: list[float] = []
-        out["baseline_scan"] = _median_s(lambda: con.execute(BASELINE_SQL).fetchall(), cpu=cpu)
+        out["baseline_scan"] = _median_s(
+            lambda: con.execute(BASELINE_SQL).fetchall(), repeats=repeats, cpu=cpu
+        )
         out["cpu:baseline_scan"] = cpu.pop()
         for view in VIEWS:
             out[view] = _median_s(
                 lambda v=view: con.execute(
                     f"create or replace temp table m as select * from {v}"
                 ).fetchall(),
+                repeats=repeats,
                 cpu=cpu,
             )
             out[f"cpu:{view}"] = cpu.pop()
         out["v_latest_signals, report query"] = _median_s(
-            lambda: con.execute(REPORT_SIGNALS_SQL).fetchall(), cpu=cpu
+            lambda: con.execute(REPORT_SIGNALS_SQL).fetchall(), repeats=repeats, cpu=cpu
         )
         out["cpu:v_latest_signals, report query"] = cpu.pop()
         out["issue_status_as_of, report board"] = _median_s(
-            lambda: con.execute(REPORT_BOARD_SQL).fetchall(), cpu=cpu
+            lambda: con.execute(REPORT_BOARD_SQL).fetchall(), repeats=repeats, cpu=cpu
         )
         out["cpu:issue_status_as_of, report board"] = cpu.pop()
     # the daily load: each repeat a new day of new articles; then a rerun of the last day (which
@@ -266,23 +275,37 @@ def _measure(size: int, work: Path) -> dict[str, float]:
     ]
     pending = iter(days)
     out["load_day"] = _median_s(
-        lambda: load_run(db, next(pending), nlp_version="bench-1"), repeats=3
+        lambda: load_run(db, next(pending), nlp_version="bench-1"), repeats=3, cpu=cpu
     )
-    out["rerun_day"] = _median_s(lambda: load_run(db, days[-1], nlp_version="bench-1"), repeats=3)
+    out["cpu:load_day"] = cpu.pop()
+    out["rerun_day"] = _median_s(
+        lambda: load_run(db, days[-1], nlp_version="bench-1"), repeats=3, cpu=cpu
+    )
+    out["cpu:rerun_day"] = cpu.pop()
 
     def empty_session() -> None:
         with connect_write(db):
             pass
 
-    out["empty_write_session"] = _median_s(empty_session, repeats=3)
-    out["snapshot_publish"] = _median_s(lambda: publish_snapshot(db), repeats=3)
+    out["empty_write_session"] = _median_s(empty_session, repeats=3, cpu=cpu)
+    out["cpu:empty_write_session"] = cpu.pop()
+    out["snapshot_publish"] = _median_s(lambda: publish_snapshot(db), repeats=3, cpu=cpu)
+    out["cpu:snapshot_publish"] = cpu.pop()
     for path in work.glob(f"bench_{size}*"):
         path.unlink()
     return out
 
 
-def run(quick: bool = False) -> str:
-    sizes = SIZES[:1] if quick else SIZES
+LOAD_ROWS = (
+    ("load_day", f"load_run, one new day ({DAY_ARTICLES * PER_ARTICLE:,} sentences)"),
+    ("rerun_day", "load_run, rerun of that day (replaces its rows)"),
+    ("empty_write_session", "baseline: empty write session (open, migrate check, views, snapshot)"),
+    ("snapshot_publish", "of which: snapshot copy alone"),
+)
+
+
+def run(quick: bool = False, scale: bool = False) -> str:
+    sizes = SIZES[:1] if quick else (SCALE_SIZES if scale else SIZES)
     results: dict[int, dict[str, float]] = {}
     with tempfile.TemporaryDirectory(prefix="tw-bench-wh-") as tmp:
         for size in sizes:
@@ -290,11 +313,12 @@ def run(quick: bool = False) -> str:
     head = " | ".join(f"{s / 1e6:g}M s" for s in sizes)
     ratio_head = " | ".join(f"{s / 1e6:g}M x scan" for s in sizes)
     cpu_head = " | ".join(f"{s / 1e6:g}M CPU s" for s in sizes)
+    title = "### Warehouse (DuckDB): views and daily load"
     lines = [
-        "### Warehouse (DuckDB): views and daily load at scale",
+        title + (" up to 50M sentences (`make bench-scale`)" if scale else " at scale"),
         "",
         f"Synthetic warehouse, 20 negotiations x 5 years, {PER_ARTICLE} sentences/article; median of "
-        f"{REPEATS} runs (load: 3). Views are fully materialised (`create temp table as select *`) on the "
+        f"{REPEATS} runs (above {ONE_PASS_ABOVE / 1e6:g}M one run; load: 3). Views are fully materialised (`create temp table as select *`) on the "
         f"read snapshot; baseline = `{BASELINE_SQL}`. Targets: each trend view < 1 s at 5M, load < 2 s. "
         f"The report query is `{REPORT_SIGNALS_SQL}`; the report board `{REPORT_BOARD_SQL}`. "
         f"CPU count: {os.cpu_count()}, load average at the end: {os.getloadavg()[0]:.1f} (CPU s = all "
@@ -311,39 +335,68 @@ def run(quick: bool = False) -> str:
         lines.append(f"| `{key}` | {vals} | {ratios} | {cpus} |")
     lines += [
         "",
-        f"| load / size | {head} | {' | '.join(f'{s / 1e6:g}M x empty session' for s in sizes)} |",
-        "| --- | " + " | ".join("---:" for _ in sizes * 2) + " |",
+        "Write path: wall and CPU seconds, and wall as a multiple of the smallest size's (target: "
+        "5M and 50M within 1.3x of 0.5M).",
+        "",
+        f"| load / size | {head} | {cpu_head} | "
+        + " | ".join(f"{s / 1e6:g}M x {sizes[0] / 1e6:g}M" for s in sizes)
+        + " |",
+        "| --- | " + " | ".join("---:" for _ in sizes * 3) + " |",
     ]
-    for key, label in (
-        ("load_day", f"load_run, one new day ({DAY_ARTICLES * PER_ARTICLE:,} sentences)"),
-        ("rerun_day", "load_run, rerun of that day (replaces its rows)"),
-        (
-            "empty_write_session",
-            "baseline: empty write session (open, migrate check, views, snapshot)",
-        ),
-        ("snapshot_publish", "of which: snapshot copy alone"),
-    ):
+    for key, label in LOAD_ROWS:
         vals = " | ".join(f"{results[s][key]:.3f}" for s in sizes)
-        ratios = " | ".join(
-            f"{results[s][key] / results[s]['empty_write_session']:.2f}" for s in sizes
-        )
-        lines.append(f"| {label} | {vals} | {ratios} |")
+        cpus = " | ".join(f"{results[s]['cpu:' + key]:.3f}" for s in sizes)
+        ratios = " | ".join(f"{results[s][key] / results[sizes[0]][key]:.2f}" for s in sizes)
+        lines.append(f"| {label} | {vals} | {cpus} | {ratios} |")
     lines.append(
         "| file size, MB per million sentences (no article bodies) | "
         + " | ".join(f"{results[s]['mb_per_million']:.0f}" for s in sizes)
         + " | "
-        + " | ".join("" for _ in sizes)
+        + " | ".join("" for _ in sizes * 2)
         + " |"
     )
     lines.append(
         "| generation time, s (set-based, inside DuckDB) | "
         + " | ".join(f"{results[s]['generate_s']:.1f}" for s in sizes)
         + " | "
-        + " | ".join("" for _ in sizes)
+        + " | ".join("" for _ in sizes * 2)
         + " |"
     )
+    if len(sizes) > 1:
+        lines += ["", *_plots(results, sizes, "scale" if scale else "bench")]
     return "\n".join(lines) + "\n"
 
 
+def _plots(results: dict[int, dict[str, float]], sizes: tuple[int, ...], tag: str) -> list[str]:
+    """Two log-log charts (write path wall s, views CPU s) and the Markdown lines linking them."""
+    load = [
+        {"size": s, "cost": results[s][key], "series": label.split(" (")[0]}
+        for key, label in LOAD_ROWS
+        for s in sizes
+    ]
+    views = [
+        {"size": s, "cost": max(results[s][f"cpu:{key}"], 1e-3), "series": key}
+        for key in ("baseline_scan", *VIEWS)
+        for s in sizes
+    ]
+    made = [
+        cost_vs_size_svg(
+            load,
+            title="Write path against history (wall s)",
+            size_label="stored sentences",
+            cost_label="seconds",
+            path=PLOTS_DIR / f"warehouse_load_{tag}.svg",
+        ),
+        cost_vs_size_svg(
+            views,
+            title="Views materialised whole against history (CPU s)",
+            size_label="stored sentences",
+            cost_label="CPU seconds",
+            path=PLOTS_DIR / f"warehouse_views_{tag}.svg",
+        ),
+    ]
+    return [f"![{p.stem}](plots/{p.name})" for p in made]
+
+
 if __name__ == "__main__":
-    print(run(quick="--quick" in sys.argv))
+    print(run(quick="--quick" in sys.argv, scale="--scale" in sys.argv))

@@ -119,3 +119,19 @@ def test_nlp_prediction_scales_annotate_time_but_not_start_up() -> None:
     table = nlp_scaling.render([*rows, {"n": 1000, "skipped": 500.0, "budget": 100.0}])
     skipped = next(line for line in table.splitlines() if line.startswith("| 1,000 |"))
     assert "not run" in skipped and skipped.count("|") == table.splitlines()[6].count("|")
+
+
+def test_cost_plot_is_an_svg_naming_every_series(tmp_path: Path) -> None:
+    from benchmarks.plots import cost_vs_size_svg
+
+    rows = [
+        {"size": size, "cost": cost, "series": series}
+        for series, costs in (("load", (0.5, 0.6, 0.7)), ("snapshot copy", (0.1, 0.7, 7.0)))
+        for size, cost in zip((5e5, 5e6, 5e7), costs, strict=True)
+    ]
+    out = cost_vs_size_svg(
+        rows, title="t", size_label="sentences", cost_label="s", path=tmp_path / "p" / "c.svg"
+    )
+    svg = out.read_text(encoding="utf-8")
+    assert svg.startswith("<svg") and svg.rstrip().endswith("</svg>")
+    assert "snapshot copy" in svg and ">load<" in svg
