@@ -358,9 +358,8 @@ from v_milestones
 where last_date >= $day and date <= $day + to_days($days)
     and ($neg is null or negotiation = $neg)
     and (source = 'watchlist' or published <= $day)
-group by negotiation, date, kind, date_precision, last_date
-order by negotiation, date, case date_precision when 'day' then 0 when 'month' then 1 else 2 end,
-    kind
+group by negotiation, date, kind, date_precision, precision_rank, last_date
+order by negotiation, date, precision_rank, kind
 """
 
 

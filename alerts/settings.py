@@ -117,9 +117,10 @@ class IssueTurns:
     enabled: bool = True
     turns: tuple[str, ...] = ("*->agreed", "narrowing->apart", "agreed->apart")
     cooldown_days: int = 7
-    # agreement alerted only when reported: a turn to agreed needs an agreement sentence naming
-    # the issue that day, a reversal one in the board's window the day before
-    agreement_sentence: bool = True
+    # agreement alerted only when reported: a turn to agreed needs the board's evidence of it (an
+    # agreement or deal-terms sentence naming the issue) published that day, a reversal the day
+    # before's agreed evidence in that board's window
+    agreed_needs_same_day_evidence: bool = True
 
 
 @dataclass(frozen=True)
@@ -169,6 +170,12 @@ class AlertsConfig:
     countdown: Countdown = field(default_factory=Countdown)
 
 
+#: keys that were renamed, per section: an old file gets the new name, not a bare "unknown key"
+_RENAMED: dict[type, dict[str, str]] = {
+    IssueTurns: {"agreement_sentence": "agreed_needs_same_day_evidence"},
+}
+
+
 def _coerce(value: Any, kind: Any, where: str) -> Any:
     if kind is bool:
         if not isinstance(value, bool):
@@ -200,6 +207,9 @@ def _build(cls: type, raw: Any, where: str) -> Any:
     if not isinstance(raw, dict):
         raise ConfigError(f"{where} must be a mapping")
     fields = {f.name: f for f in dataclasses.fields(cls)}
+    for old, new in _RENAMED.get(cls, {}).items():
+        if old in raw:
+            raise ConfigError(f"{where}.{old} was renamed: write {new} instead")
     unknown = sorted(set(raw) - set(fields))
     if unknown:
         raise ConfigError(f"{where} has unknown keys {unknown}; allowed: {sorted(fields)}")

@@ -68,8 +68,7 @@ def issue_turn_alerts(
             "day": day,
             "cooldown": turns.cooldown_days,
             "turns": list(turns.turns),
-            # the setting keeps its name (alerts.yaml); what it guards is the evidence's day
-            "evidence_that_day": turns.agreement_sentence,
+            "evidence_that_day": turns.agreed_needs_same_day_evidence,
         },
     )
     names = [d[0] for d in cur.description]

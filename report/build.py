@@ -203,9 +203,8 @@ class _Views:
                 date_precision as precision, last_date
             from v_milestones
             where negotiation = ? and (source = 'watchlist' or published <= ?)
-            group by date, kind, date_precision, last_date
-            order by date, case date_precision when 'day' then 0 when 'month' then 1 else 2 end,
-                kind
+            group by date, kind, date_precision, precision_rank, last_date
+            order by date, precision_rank, kind
             """,
             neg,
             self.hi,

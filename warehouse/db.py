@@ -33,6 +33,7 @@ MIGRATIONS_DIR = PACKAGE_DIR / "migrations"
 VIEWS_DIR = PACKAGE_DIR / "views"
 SETTINGS_FILE = PACKAGE_DIR / "settings.yaml"
 MILESTONES_FILE = PACKAGE_DIR / "milestones.yaml"
+BOARD_FILE = PACKAGE_DIR / "board.yaml"
 
 _MIGRATION_NAME = re.compile(r"^(\d{3})_[A-Za-z0-9_]+\.sql$")
 _LOCK_MESSAGES = ("could not set lock", "conflicting lock")
@@ -137,6 +138,7 @@ def refresh_reference_tables(con: duckdb.DuckDBPyConnection) -> None:
     ``label_vocabulary``: every label of kernel.labels, so views can list what has no rows (an
     issue never mentioned) without a copy of the vocabulary in SQL. ``milestone_cues``: the cues
     of ``milestones.yaml`` that make a dated sentence a milestone (view ``sentence_milestones``).
+    The macros ``milestone_cued`` and ``deal_terms_pattern`` (``board.yaml``) are written every time.
     Each write-open compares them with the configuration (a few hundred rows) and rewrites a table
     only when they differ, so a daily load does not rewrite unchanged tables into every snapshot.
     """
@@ -183,6 +185,40 @@ def refresh_reference_tables(con: duckdb.DuckDBPyConnection) -> None:
     # written every session like the views (a catalog entry, no data): asking duckdb_functions()
     # whether it exists costs more than writing it
     con.execute(milestone_cued_sql([c["pattern"] for c in cues["cues"]]))
+    con.execute(deal_terms_sql(board_settings()["deal_terms"]))
+
+
+def deal_terms_sql(pattern: str) -> str:
+    """``deal_terms_pattern()``: the board's deal-terms regular expression (``board.yaml``), the
+    default of ``issue_status_as_of(..., deal_terms)``.
+
+    A macro of a string constant, not a table row: the board's ``regexp_matches`` then gets a
+    constant pattern, compiled once, where one read from a table would be compiled per sentence.
+    DuckDB takes a macro parameter's default when the macro is created, so this must run before
+    the views are (re-)created, as ``migrate`` does: readers of a snapshot then need no config.
+    """
+    literal = pattern.replace("'", "''")
+    return f"create or replace macro deal_terms_pattern() as '{literal}'"
+
+
+def board_settings(path: Path | None = None) -> dict[str, Any]:
+    """The issue board's settings (``board.yaml``), checked: a ``deal_terms`` pattern DuckDB can
+    compile and no other key, so a typo or a broken pattern stops the write-open with one line."""
+    path = path or BOARD_FILE
+    data = read_yaml(path)
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a mapping with the key 'deal_terms'")
+    unknown = sorted(set(data) - {"deal_terms"})
+    if unknown:
+        raise ConfigError(f"{path}: unknown keys {unknown}; allowed: ['deal_terms']")
+    pattern = data.get("deal_terms")
+    if not isinstance(pattern, str) or not pattern.strip():
+        raise ConfigError(f"{path}: deal_terms must be a non-empty regular expression (a string)")
+    try:
+        duckdb.sql("select regexp_matches('', ?)", params=[pattern]).fetchall()
+    except duckdb.Error as exc:
+        raise ConfigError(f"{path}: deal_terms does not compile: {_one_line(exc)}") from None
+    return data
 
 
 def milestone_cued_sql(patterns: list[str]) -> str:

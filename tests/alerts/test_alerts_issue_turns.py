@@ -212,3 +212,31 @@ def test_a_bad_turn_in_the_config_is_a_clear_error(tmp_path: Path):
     )
     with pytest.raises(ConfigError, match="issue_turns.turns: 'narrowing->settled'"):
         load_alerts_config(path)
+
+
+def _with_issue_turns(config: Path, **keys: Any) -> Path:
+    """The test config with ``keys`` added to detection.issue_turns."""
+    data = yaml.safe_load(config.read_text(encoding="utf-8"))
+    data["detection"].setdefault("issue_turns", {}).update(keys)
+    config.write_text(yaml.safe_dump(data), encoding="utf-8")
+    return config
+
+
+def test_without_same_day_evidence_agreed_on_old_evidence_alerts(db: Path, alerts_config: Path):
+    """agreed_needs_same_day_evidence: false lets the day-40 move of the story above (agreed
+    again only because the gap left the window) alert, which the default keeps quiet."""
+    _story(db, *_progress_days(range(0, 3)), issue(5, "agreement"), issue(12, "gap", articles=2))
+    config = _with_issue_turns(alerts_config, agreed_needs_same_day_evidence=False)
+    assert not load_alerts_config(config).detection.issue_turns.agreed_needs_same_day_evidence
+    raised = _replay(db, config, range(0, 42))
+    assert (day(40), "wages", "apart", "agreed") in _turns(raised)
+
+
+def test_the_old_agreement_sentence_key_names_its_new_name(alerts_config: Path):
+    config = _with_issue_turns(alerts_config, agreement_sentence=True)
+    with pytest.raises(ConfigError) as err:
+        load_alerts_config(config)
+    message = str(err.value)
+    assert "\n" not in message
+    assert "detection.issue_turns.agreement_sentence was renamed" in message
+    assert message.endswith("write agreed_needs_same_day_evidence instead")

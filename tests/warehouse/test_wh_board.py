@@ -9,16 +9,25 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
-from kernel.errors import TablewatchError
+from kernel.errors import ConfigError, TablewatchError
 from kernel.labels import ISSUES
 from tests.support.alerts import write_sentences
 from tests.support.cli import tw
 from warehouse.board import STATUSES, issue_board
-from warehouse.db import VIEWS_DIR, connect_read
+from warehouse.db import (
+    VIEWS_DIR,
+    board_settings,
+    connect_read,
+    connect_write,
+    create_views,
+    deal_terms_sql,
+)
 from warehouse.query import run_sql
 
 NEG = "wga_2026"
+BOARD_YAML = VIEWS_DIR.parent / "board.yaml"
 D0 = dt.date(2026, 5, 1)
 
 
@@ -180,11 +189,16 @@ def test_bad_input_is_one_line(board_db: Path) -> None:
 
 # The board's macro as it read before it was made cheap for one negotiation, derived from today's
 # text so the two never drift apart: the issues unnested in a lateral join over every stored
-# sentence, and the deal-terms regex as a plain conjunct. The rewrite must equal it row for row.
+# sentence, the deal-terms regex as a plain conjunct, and that regex (board.yaml) as a literal
+# default, not the configured macro. The rewrite must equal it row for row.
 REWRITES = (
     (
         "create or replace macro issue_status_as_of(",
         "create or replace temp macro board_reference(",
+    ),
+    (
+        "    deal_terms := deal_terms_pattern()\n",
+        "    deal_terms := '" + board_settings()["deal_terms"].replace("'", "''") + "'\n",
     ),
     ("unnest(s.issues) as issue,", "m.issue as issue,"),
     (
@@ -285,3 +299,36 @@ def test_deal_terms_from_the_deal_day_on_equal_the_reference_query(deal_db: Path
     on_deal_day = by_issue(deal_db, D0 + dt.timedelta(days=5))
     assert on_deal_day["streaming_residuals"]["status"] == "agreed"
     assert on_deal_day["streaming_residuals"]["evidence"]["sentence"].startswith("t0:")
+
+
+def test_the_deal_terms_come_from_board_yaml(deal_db: Path, tmp_path: Path) -> None:
+    """Each write-open writes board.yaml's deal_terms as deal_terms_pattern(), then the views:
+    the board's default is that pattern (one that matches nothing leaves the terms-only issues
+    apart), and the next write-open puts the configured one back."""
+    day = D0 + dt.timedelta(days=8)
+    board = "select issue, status from issue_status_as_of(?) where negotiation = ?"
+    pattern = board_settings()["deal_terms"]
+    assert pattern == yaml.safe_load(BOARD_YAML.read_text(encoding="utf-8"))["deal_terms"]
+    with connect_write(deal_db) as con:
+        assert con.execute("select deal_terms_pattern()").fetchone()[0] == pattern
+        assert dict(con.execute(board, [day, NEG]).fetchall())["wages"] == "agreed"
+        con.execute(deal_terms_sql("no deal says 'this'"))
+        create_views(con)  # as migrate does after the reference tables and macros
+        got = dict(con.execute(board, [day, NEG]).fetchall())
+        assert got["wages"] == "apart" and got["transparency"] == "narrowing"  # t3: progress
+    with connect_write(deal_db) as con:
+        assert con.execute("select deal_terms_pattern()").fetchone()[0] == pattern
+
+
+def test_a_bad_board_yaml_is_one_line(tmp_path: Path) -> None:
+    bad = tmp_path / "board.yaml"
+    for text, message in (
+        ("deal_terms: 'deal (includes'\n", "deal_terms does not compile"),
+        ("deal_terms: ''\n", "deal_terms must be a non-empty regular expression"),
+        ("deal_terms: [includes]\n", "deal_terms must be a non-empty regular expression"),
+        ("deal_term: 'includes'\n", r"unknown keys \['deal_term'\]"),
+        ("- includes\n", "expected a mapping"),
+    ):
+        bad.write_text(text, encoding="utf-8")
+        with pytest.raises(ConfigError, match=message):
+            board_settings(bad)

@@ -21,7 +21,8 @@ TEXTS = {
     "Writers Guild members will cast ballots in a strike authorization vote on May 20.\n\n"
     "Writers Guild negotiators met on Tuesday, May 5, and will meet again on May 12.",
     "m2": "The Writers Guild said its contract expires on June 30.\n\n"
-    "The Writers Guild of America wants answers on streaming pay.",
+    "The Writers Guild of America wants answers on streaming pay.\n\n"
+    "The Writers Guild said its side letter expires in August.",
 }
 
 
@@ -87,6 +88,22 @@ def test_watchlist_and_coverage_both_give_a_date(milestone_db: Path) -> None:
     # a milestone in the past stays on the timeline
     _, past = run_sql(milestone_db, "select kind from v_milestones where date = date '2025-12-01'")
     assert past == [("deadline",)]
+
+
+def test_precision_rank_puts_the_exact_day_first(milestone_db: Path) -> None:
+    """precision_rank, the one ranking the report and the brief sort a date's milestones by:
+    day 0 (every watchlist date, a resolved coverage day), month 1 ("in August"), season 2
+    ("later this summer")."""
+    _, rows = run_sql(
+        milestone_db,
+        "select distinct source, date_precision, precision_rank from v_milestones order by all",
+    )
+    assert rows == [
+        ("coverage", "day", 0),
+        ("coverage", "month", 1),
+        ("coverage", "season", 2),
+        ("watchlist", "day", 0),
+    ]
 
 
 def test_a_load_replaces_the_watchlist_milestones(milestone_db: Path, tmp_path: Path) -> None:

@@ -15,15 +15,16 @@
 -- evidence_* is the sentence that decided (null for quiet and unmentioned); for agreed, the latest
 -- agreement or deal-terms sentence, an agreement sentence first on the same day.
 -- deal_terms (a DuckDB regular expression on the lower-cased sentence) is what states a deal's
--- terms: a deal noun, then within the clause a verb that gives its content. Only the third-person
--- and -ing forms, so a wish ("any deal must include") is not terms; a deal-terms sentence labelled
+-- terms: a deal noun, then within the clause a verb that gives its content. Its default is the
+-- deal_terms of warehouse/board.yaml, which db.py writes as the macro deal_terms_pattern() (a
+-- constant, so the pattern is compiled once, as a literal would be). A deal-terms sentence labelled
 -- gap, breakdown or strike_action ("the deal includes nothing on AI, members said angrily") does
--- not count either.
+-- not count.
 -- Use: select * from issue_status_as_of(date '2026-05-20') where negotiation = 'wga_2026'.
 create or replace macro issue_status_as_of(
     as_of,
     window_days := 28,
-    deal_terms := '\b(deal|agreement|contract|pact)\b[^.;:!?]{0,80}?\b(includes|including|provides|secures|gives|grants|guarantees|establishes|creates|contains|delivers|adds|raises|sets|wins|brings)\b|\bunder the (new |tentative |three-year |proposed )?(deal|agreement|contract)\b'
+    deal_terms := deal_terms_pattern()
 ) as table
 with
 negotiations as (
