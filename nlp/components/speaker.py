@@ -100,6 +100,9 @@ class SpeakerComponent:
         self.stance_adjectives = words("stance_adjectives")
         self.first_person_any = words("first_person_any")
         self.writer_nouns = words("writer_nouns")
+        self.affiliation_preps = words("affiliation_preps")
+        self.background_deps = words("background_deps")
+        self.background_marks = words("background_marks")
         if not self.attribution:
             raise ConfigError(f"{where}: 'attribution_verbs' must not be empty")
         lookback = rules.get("lookback", 3)
@@ -130,6 +133,7 @@ class SpeakerComponent:
             return doc
         state = _DocState(self._party_at(doc, pairs), self._source_at(doc))
         state.union = (doc._.tw_context or {}).get("union")
+        state.people.update(self._affiliations(pairs, state))
         decisions: list[tuple[str | None, Token, str] | None] = []
         quote_flags: list[tuple[bool, bool, bool]] = []  # starts in quote, has quote, ends open
         in_quote = False
@@ -190,6 +194,52 @@ class SpeakerComponent:
             record["speaker"] = label
         return doc
 
+    def _affiliations(
+        self, pairs: list[tuple[dict[str, Any], Span]], state: _DocState
+    ) -> dict[str, str]:
+        """Name -> side of every person the article introduces with an affiliation, wherever they
+        speak: "Writers Guild negotiator Tom Reyes", "Reyes, the guild's chief negotiator",
+        "the union's president, Tom Reyes", "Reyes of the Teamsters". A later "Reyes said" then
+        speaks for that side even where the name is first seen speaking later in the article, or
+        the introduction used another verb. A name given two sides is dropped."""
+        found: dict[str, str | None] = {}
+        for _record, span in pairs:
+            for tok in span:
+                if (
+                    tok.pos_ != "PROPN"
+                    or tok.i in state.party_at
+                    or tok.dep_ in ("compound", "flat", "poss")
+                    or not tok.text[:1].isupper()
+                ):
+                    continue
+                label = self._affiliation(tok, state)
+                if label is None:
+                    continue
+                key = tok.lower_
+                found[key] = label if found.get(key, label) == label else None
+        return {k: v for k, v in found.items() if v is not None}
+
+    def _affiliation(self, name: Token, state: _DocState) -> str | None:
+        """The one party a person's introduction gives them (titles before the name, an
+        appositive, an "of X" tail, or a title the name is in apposition to), else None."""
+        phrases: list[list[Token]] = []
+        titles = [c for c in name.lefts if c.dep_ in ("compound", "amod", "nmod")]
+        if titles:
+            phrases.append([t for c in titles for t in c.subtree])
+        for child in name.children:
+            if child.dep_ == "appos":
+                phrases.append(_title_tokens(child))
+            elif child.dep_ == "prep" and child.lower_ in self.affiliation_preps:
+                phrases.append(list(child.subtree))
+        if name.dep_ == "appos" and name.head.lemma_.lower() in self.member_heads:
+            phrases.append(_title_tokens(name.head))
+        for tokens in phrases:
+            tokens = [t for t in tokens if t.i != name.i]
+            label = self._label_of(tokens, state, remember=False)
+            if label is not None and label not in (JOINT, UNSIDED):
+                return label
+        return None
+
     def _party_at(self, doc: Doc, pairs: list[tuple[dict[str, Any], Span]]) -> dict[int, str]:
         """Token -> party label, from the parties' evidence (offsets into ``doc.text``)."""
         party_at: dict[int, str] = {}
@@ -240,7 +290,13 @@ class SpeakerComponent:
             )
         ]
         verbs.sort(key=lambda t: (len(list(t.ancestors)), t.i))  # the main clause first
+        unresolved: list[Token] = []
         for verb in verbs:
+            if any(u in verb.ancestors for u in unresolved) or self._backgrounded(verb):
+                # "Reyes said the AMPTP told members ...": what an unknown speaker reports is
+                # still theirs, not the reported party's; "after the union announced ..." and
+                # "what the AMPTP called ..." are the writer's background
+                continue
             subject = _subject(verb)
             if any(c.dep_ in ("auxpass", "agent") for c in verb.children):
                 # "as laid out by SAG-AFTRA": the agent speaks; "is expected to": nobody does
@@ -251,7 +307,25 @@ class SpeakerComponent:
             label = self._side_of(subject, state, attribution=True)
             if label is not None:
                 return label, verb, "speaker:attribution"
+            if subject.pos_ == "PRON" or (
+                subject.text[:1].isupper() and not any(c.dep_ == "det" for c in subject.children)
+            ):
+                unresolved.append(verb)  # a person ("Reyes", "he"), not an outlet ("the Times")
         return None
+
+    def _backgrounded(self, verb: Token) -> bool:
+        """Whether a verb sits in a clause that backgrounds it: a relative or noun clause, a
+        prepositional object, or an adverbial clause of time ("after the union announced ...")."""
+        tok = verb
+        while tok.dep_ != "ROOT" and tok.head is not tok:
+            if tok.dep_ in self.background_deps and tok.head.lemma_.lower() not in self.back_nouns:
+                return True  # "a letter that outlined ..." still reports the letter's words
+            if tok.dep_ == "advcl" and any(
+                c.dep_ == "mark" and c.lower_ in self.background_marks for c in tok.children
+            ):
+                return True
+            tok = tok.head
+        return False
 
     def _reported_by_first_person(self, verb: Token) -> bool:
         """ "we are pleased to confirm the executives have asked us": the "we" is the speaker."""
@@ -401,7 +475,8 @@ class SpeakerComponent:
                     if label not in (JOINT, UNSIDED):
                         state.people[subject.lower_] = label
                 return label
-        if subject.pos_ == "PROPN" and subject.lower_ in state.people:
+        if subject.text[:1].isupper() and subject.lower_ in state.people:
+            # the tagger may tag a bare surname ("Reyes said") NOUN: the name is what counts
             return state.people[subject.lower_]
         if lemma in self.union_heads or subject.lower_ in self.union_heads:
             # "rank-and-file workers", "committee members": a union's own people, in an article
@@ -409,13 +484,16 @@ class SpeakerComponent:
             return state.union
         return None
 
-    def _label_of(self, tokens: list[Token], state: _DocState) -> str | None:
-        """One side for a phrase: a sided source wins, two parties are joint, else its one party."""
+    def _label_of(self, tokens: list[Token], state: _DocState, remember: bool = True) -> str | None:
+        """One side for a phrase: a sided source wins, two parties are joint, else its one party
+        (``remember``: a sided source is kept for a later "the insider")."""
         source_at, party_at = state.source_at, state.party_at
         sided = {source_at[t.i] for t in tokens if source_at.get(t.i) not in (None, UNSIDED, JOINT)}
         if len(sided) == 1:
-            state.sided_source = next(iter(sided))
-            return state.sided_source
+            side = next(iter(sided))
+            if remember:
+                state.sided_source = side
+            return side
         if any(source_at.get(t.i) == JOINT for t in tokens):
             return JOINT
         labels = {party_at[t.i] for t in tokens if t.i in party_at}
@@ -483,6 +561,16 @@ def _name_tokens(head: Token, deep: bool = False) -> list[Token]:
     return out
 
 
+def _title_tokens(head: Token) -> list[Token]:
+    """A title phrase without its clauses: "the guild's chief negotiator" (and "for the guild"),
+    not "who has sparred with the studios"."""
+    out = _name_tokens(head)
+    for child in head.children:
+        if child.dep_ == "prep" and child.lower_ in ("for", "of", "at", "from"):
+            out.extend(child.subtree)
+    return out
+
+
 def _subject_tiers(subject: Token, attribution: bool) -> list[list[Token]]:
     """Where a subject names its side, most telling first: its name, an apposition, a "for X" tail."""
     tiers = [_name_tokens(subject)]
@@ -494,7 +582,7 @@ def _subject_tiers(subject: Token, attribution: bool) -> list[list[Token]]:
             c
             for c in subject.children
             if (c.dep_ == "prep" and c.lower_ in ("for", "of", "from", "at", "with"))
-            or c.dep_ == "acl"
+            or c.dep_ in ("acl", "relcl")
         ]
         if tails:
             tiers.append([t for p in tails for t in p.subtree])
