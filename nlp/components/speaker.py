@@ -49,6 +49,8 @@ SUBJECT_DEPS = ("nsubj", "nsubjpass", "csubj", "expl")
 UNION_SIDE = "union"
 JOINT = "__joint__"
 UNSIDED = "__unsided__"
+#: a news outlet: unsided, but what it relays of a party's move is that party's (guidelines 4)
+OUTLET = "__outlet__"
 #: an attribution this close to the start of the next sentence ("..." / President X said ...)
 #: claims the quote that ends the sentence before it
 NEXT_ATTRIBUTION_TOKENS = 12
@@ -102,6 +104,7 @@ class SpeakerComponent:
         self.writer_nouns = words("writer_nouns")
         self.affiliation_preps = words("affiliation_preps")
         self.background_deps = words("background_deps")
+        self.share_heads = words("share_heads")
         self.background_marks = words("background_marks")
         if not self.attribution:
             raise ConfigError(f"{where}: 'attribution_verbs' must not be empty")
@@ -120,6 +123,7 @@ class SpeakerComponent:
                 )
             self._add(nlp, f"side:{side}", str_list(phrases, f"{where}: source_sides.{side}"))
         self._add(nlp, UNSIDED, str_list(rules.get("unsided_sources"), f"{where}: unsided_sources"))
+        self._add(nlp, OUTLET, str_list(rules.get("outlets"), f"{where}: outlets"))
         self._add(nlp, JOINT, str_list(rules.get("joint_phrases"), f"{where}: joint_phrases"))
 
     def _add(self, nlp: Language, key: str, phrases: list[str]) -> None:
@@ -131,7 +135,11 @@ class SpeakerComponent:
         pairs = sentence_pairs(doc)
         if not pairs:
             return doc
-        state = _DocState(self._party_at(doc, pairs), self._source_at(doc))
+        source_at = self._source_at(doc)
+        state = _DocState(self._party_at(doc, pairs), source_at)
+        state.outlets = {i for i, label in source_at.items() if label == OUTLET}
+        for i in state.outlets:
+            source_at[i] = UNSIDED
         state.union = (doc._.tw_context or {}).get("union")
         state.people.update(self._affiliations(pairs, state))
         decisions: list[tuple[str | None, Token, str] | None] = []
@@ -162,6 +170,12 @@ class SpeakerComponent:
                     decision = (prior, span[0], "speaker:quote_continuation")
             if decision is None and not _headline(span):
                 decision = self._position(span, quoted, state)
+            elif decision is not None and decision[0] == UNSIDED and not _headline(span):
+                # "UAW presented a counter-proposal, Reuters reported": an outlet relaying a
+                # party's move (guidelines, "Speaker" 4); "sources said" stays the writer's
+                if any(t.i in state.outlets for t in span):
+                    decision = self._position(span, quoted, state, _reported_root(decision[1]))
+                    decision = decision or (UNSIDED, span[0], "speaker:attribution")
             decisions.append(decision)
             history_text.append(span.text)
             quote_flags.append((starts_in, bool(quoted) or starts_in, in_quote))
@@ -302,6 +316,8 @@ class SpeakerComponent:
                 # "as laid out by SAG-AFTRA": the agent speaks; "is expected to": nobody does
                 agents = [g for a in verb.children if a.dep_ == "agent" for g in a.children]
                 subject = next((g for g in agents if g.dep_ == "pobj"), None)
+            if subject is None:
+                subject = _inverted_subject(verb)
             if subject is None or subject.i in quoted or self._reported_by_first_person(verb):
                 continue
             label = self._side_of(subject, state, attribution=True)
@@ -394,10 +410,11 @@ class SpeakerComponent:
         return any(t.lower_ in self.writer_nouns for t in phrase)
 
     def _position(
-        self, span: Span, quoted: set[int], state: _DocState
+        self, span: Span, quoted: set[int], state: _DocState, root: Token | None = None
     ) -> tuple[str, Token, str] | None:
-        """A party as subject of the main clause (or its conjuncts) with a position verb."""
-        root = span.root
+        """A party as subject of the main clause (or its conjuncts) with a position verb
+        (``root``: the clause an outlet reports, when the outlet's verb is the main one)."""
+        root = span.root if root is None else root
         if root.i in quoted:
             return None
         verbs = [root, *[c for c in root.children if c.dep_ == "conj" and c.pos_ == "VERB"]]
@@ -411,6 +428,22 @@ class SpeakerComponent:
             and c.lemma_.lower() in self.position
             and not any(g.dep_ in SUBJECT_DEPS for g in c.children)
         ]
+        # "talks collapsed, with the studios walking away" / "with 91% of members voting": the
+        # move of an absolute "with" clause, after the main clause's own subject
+        for prep in root.children:
+            if prep.dep_ == "prep" and prep.lower_ == "with":
+                verbs += [c for c in prep.children if c.dep_ == "pcomp" and c.pos_ == "VERB"]
+                verbs += [
+                    a
+                    for o in prep.children
+                    if o.dep_ == "pobj"
+                    for g in (
+                        o,
+                        *(t for p2 in o.children if p2.dep_ == "prep" for t in p2.children),
+                    )
+                    for a in g.children
+                    if a.dep_ == "acl" and a.pos_ == "VERB" and a.tag_ == "VBG"
+                ]
         # "Boeing had been hopeful ...", "the committee is determined to ...": a stance stated
         stance = root.lemma_.lower() == "be" and any(
             c.dep_ == "acomp" and c.lemma_.lower() in self.stance_adjectives for c in root.children
@@ -431,6 +464,8 @@ class SpeakerComponent:
             if not joint and lemma not in self.position:
                 continue
             subject = _subject(verb) or (_subject(verb.head) if verb.dep_ == "xcomp" else None)
+            if verb.dep_ == "acl" and subject is None:
+                subject = verb.head  # "members voting": the noun the -ing clause hangs on
             passive = any(c.dep_ == "auxpass" for c in verb.children)
             if passive:
                 agents = [c for c in verb.children if c.dep_ == "agent"]
@@ -458,6 +493,10 @@ class SpeakerComponent:
             return _recent(state.history, self.lookback)
         if subject.lower_ in ("who", "that", "which") and subject.head.dep_ == "relcl":
             subject = subject.head.head
+        if subject.lemma_.lower() in self.share_heads or subject.pos_ == "NUM":
+            # "95% of all members", "a majority of the board": the group the share is of
+            groups = [g for c in subject.children if c.lower_ == "of" for g in c.children]
+            subject = next((g for g in groups if g.dep_ == "pobj"), subject)
         if attribution and subject.lemma_.lower() in self.back_nouns:
             own = self._label_of(_name_tokens(subject, deep=True), state)
             if own is not None:
@@ -514,6 +553,7 @@ class _DocState:
         self.source_at = source_at
         self.history: list[str | None] = []  # speaker of each earlier sentence
         self.people: dict[str, str] = {}  # a person's name -> the side it was seen speaking for
+        self.outlets: set[int] = set()  # tokens of a news outlet's name
         self.sided_source: str | None = None  # side of the last unnamed source that had one
         self.union: str | None = None  # the article's union (parties component, tw_context)
 
@@ -542,6 +582,31 @@ def _headline(span: Span) -> bool:
 def _ends_with_quote(span: Span) -> bool:
     tail = span.text.rstrip()
     return bool(tail) and (tail[-1] in '"\u201d' or tail.endswith("''") or tail.endswith(",\u201d"))
+
+
+def _inverted_subject(verb: Token) -> Token | None:
+    """The speaker named after a trailing attribution verb the parser left without a subject
+    ("..., reported Reuters.", "..., said Tom Reyes, the guild's negotiator."): the first noun
+    after the verb, when a comma or a quotation mark comes right before the verb."""
+    if verb.i == 0 or verb.doc[verb.i - 1].text not in (",", *CLOSE_QUOTES, STRAIGHT):
+        return None
+    for child in verb.rights:
+        if child.dep_ in ("dobj", "attr", "npadvmod", "nsubj", "appos") and child.pos_ in (
+            "PROPN",
+            "NOUN",
+        ):
+            return child
+    return None
+
+
+def _reported_root(cue: Token) -> Token:
+    """The clause an attribution reports: the complement of "Reuters reported (that) ...", or the
+    main clause itself when the outlet comes after it ("..., Reuters reported")."""
+    if cue.dep_ == "ROOT":
+        for child in cue.children:
+            if child.dep_ in ("ccomp", "xcomp") and child.pos_ in ("VERB", "AUX"):
+                return child
+    return cue.sent.root
 
 
 def _final(decision: tuple[str | None, Token, str] | None) -> str | None:
