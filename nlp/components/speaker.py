@@ -105,6 +105,8 @@ class SpeakerComponent:
         self.affiliation_preps = words("affiliation_preps")
         self.background_deps = words("background_deps")
         self.share_heads = words("share_heads")
+        self.hypothetical = words("hypothetical_modals")
+        self.group_pronouns = words("group_pronouns")
         self.background_marks = words("background_marks")
         if not self.attribution:
             raise ConfigError(f"{where}: 'attribution_verbs' must not be empty")
@@ -180,6 +182,8 @@ class SpeakerComponent:
             history_text.append(span.text)
             quote_flags.append((starts_in, bool(quoted) or starts_in, in_quote))
             state.history.append(_final(decision))
+            state.prev_subject = self._main_subject(span, quoted, state)
+            state.prev_parties = {state.party_at[t.i] for t in span if t.i in state.party_at}
         # a quote whose attribution comes in the next sentence ("... " / "...," she said.)
         for i in range(len(decisions) - 2, -1, -1):
             nxt = decisions[i + 1]
@@ -343,6 +347,17 @@ class SpeakerComponent:
             tok = tok.head
         return False
 
+    def _main_subject(self, span: Span, quoted: set[int], state: _DocState) -> str | None:
+        """The side (or ``JOINT``) the main clause's subject names, for a "they" or "it" next."""
+        root = span.root
+        subject = next((c for c in root.children if c.dep_ in ("nsubj", "nsubjpass")), None)
+        if subject is None or subject.i in quoted or subject.pos_ == "PRON":
+            return None
+        if subject.lemma_.lower() in self.non_heads:
+            return None
+        label = self._side_of(subject, state, attribution=False)
+        return None if label == UNSIDED else label
+
     def _reported_by_first_person(self, verb: Token) -> bool:
         """ "we are pleased to confirm the executives have asked us": the "we" is the speaker."""
         for head in verb.ancestors:
@@ -463,6 +478,8 @@ class SpeakerComponent:
                 joint = False  # "agreed to extend the contract" is a move, not a joint outcome
             if not joint and lemma not in self.position:
                 continue
+            if any(c.dep_ == "aux" and c.lower_ in self.hypothetical for c in verb.children):
+                continue  # "the union could call a strike vote": the writer's speculation
             subject = _subject(verb) or (_subject(verb.head) if verb.dep_ == "xcomp" else None)
             if verb.dep_ == "acl" and subject is None:
                 subject = verb.head  # "members voting": the noun the -ing clause hangs on
@@ -488,9 +505,23 @@ class SpeakerComponent:
     def _side_of(self, subject: Token, state: _DocState, attribution: bool) -> str | None:
         """The side a subject phrase speaks for, ``JOINT``/``UNSIDED``, or None (no party)."""
         if subject.pos_ == "PRON" and subject.lower_ in self.pronouns:
+            after_word = subject.i > 0 and subject.doc[subject.i - 1].is_alpha
+            if subject.text[0].isupper() and after_word and subject.lower_ != "i":
+                return None  # "What They're Saying": a title-case subhead points back to nobody
+            if subject.lower_ in self.group_pronouns and state.prev_subject is not None:
+                # "The Teamsters opened talks Monday. They are seeking ...": the party just
+                # named as subject, even where another side spoke before it
+                return state.prev_subject
             if subject.lower_ == "it" and not attribution:
                 return None
-            return _recent(state.history, self.lookback)
+            recent = _recent(state.history, self.lookback)
+            if recent is None and subject.lower_ in self.group_pronouns:
+                # "... Netflix's Ted Sarandos, Disney's Bob Iger ... They sat back down with the
+                # union": the one side the sentence before names
+                others = state.prev_parties - {"other"}
+                if len(others) == 1:
+                    return next(iter(others))
+            return recent
         if subject.lower_ in ("who", "that", "which") and subject.head.dep_ == "relcl":
             subject = subject.head.head
         if subject.lemma_.lower() in self.share_heads or subject.pos_ == "NUM":
@@ -554,6 +585,8 @@ class _DocState:
         self.history: list[str | None] = []  # speaker of each earlier sentence
         self.people: dict[str, str] = {}  # a person's name -> the side it was seen speaking for
         self.outlets: set[int] = set()  # tokens of a news outlet's name
+        self.prev_subject: str | None = None  # side the last sentence's main subject named
+        self.prev_parties: set[str] = set()  # parties the last sentence mentions
         self.sided_source: str | None = None  # side of the last unnamed source that had one
         self.union: str | None = None  # the article's union (parties component, tw_context)
 
