@@ -386,15 +386,26 @@ class SpeakerComponent:
         return None
 
     def _colon(self, span: Span, state: _DocState) -> tuple[str, Token, str] | None:
-        """``SAG-AFTRA: "..."``: a party name, a colon, then a quote."""
+        """``SAG-AFTRA: "..."``: a party name, a colon, then a quote; or a headline's speaker
+        before its colon (``SAG-AFTRA: Studios Walk Away``), where nothing but the name comes
+        before the colon."""
         for tok in span[:6]:
-            if tok.text == ":" and tok.i + 1 < span.end:
-                after = tok.doc[tok.i + 1].text
+            if tok.text == ":":
+                before = range(span.start, tok.i)
+                labels = {state.party_at[i] for i in before if i in state.party_at}
+                if len(labels) != 1:
+                    return None
+                after = tok.doc[tok.i + 1].text if tok.i + 1 < span.end else ""
                 if after and (after in OPEN_QUOTES or after[0] in '"\u201c'):
-                    before = range(span.start, tok.i)
-                    labels = {state.party_at[i] for i in before if i in state.party_at}
-                    if len(labels) == 1:
-                        return labels.pop(), tok, "speaker:colon_quote"
+                    return labels.pop(), tok, "speaker:colon_quote"
+                name_only = all(
+                    i in state.party_at or tok.doc[i].is_punct or tok.doc[i].lower_ == "the"
+                    for i in before
+                )
+                newline = "\n" in tok.doc.text[tok.idx : tok.idx + 3] or tok.i + 1 == span.end
+                if before and name_only and (newline or _headline(span)):
+                    return labels.pop(), tok, "speaker:colon_headline"
+                return None
         return None
 
     def _first_person(
@@ -596,6 +607,7 @@ SPOKEN = (
     "speaker:attribution",
     "speaker:according_to",
     "speaker:colon_quote",
+    "speaker:colon_headline",
     "speaker:quote_continuation",
     "speaker:statement_continuation",
 )
