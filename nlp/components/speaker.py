@@ -107,6 +107,7 @@ class SpeakerComponent:
         self.share_heads = words("share_heads")
         self.hypothetical = words("hypothetical_modals")
         self.group_pronouns = words("group_pronouns")
+        self.document_non_verbs = words("document_non_verbs")
         self.background_marks = words("background_marks")
         if not self.attribution:
             raise ConfigError(f"{where}: 'attribution_verbs' must not be empty")
@@ -347,6 +348,21 @@ class SpeakerComponent:
             tok = tok.head
         return False
 
+    def _document_subject(self, verb: Token) -> bool:
+        """Whether the verb's subject is a party's document ("the guild's memo laid out ...",
+        "in a letter to members, the union set out ..."): what it does, its author says."""
+        if verb.lemma_.lower() in self.document_non_verbs:
+            return False  # "the statement ran to four pages": about the document, not its words
+        subject = _subject(verb)
+        if subject is not None and subject.lemma_.lower() in self.back_nouns:
+            return True
+        return any(
+            prep.dep_ == "prep"
+            and prep.lower_ == "in"
+            and any(o.dep_ == "pobj" and o.lemma_.lower() in self.back_nouns for o in prep.children)
+            for prep in verb.children
+        )
+
     def _main_subject(self, span: Span, quoted: set[int], state: _DocState) -> str | None:
         """The side (or ``JOINT``) the main clause's subject names, for a "they" or "it" next."""
         root = span.root
@@ -487,7 +503,8 @@ class SpeakerComponent:
             joint = lemma in self.joint_verbs
             if joint and lemma == "agree" and any(c.dep_ == "xcomp" for c in verb.children):
                 joint = False  # "agreed to extend the contract" is a move, not a joint outcome
-            if not joint and lemma not in self.position:
+            document = self._document_subject(verb)
+            if not joint and lemma not in self.position and not document:
                 continue
             if any(c.dep_ == "aux" and c.lower_ in self.hypothetical for c in verb.children):
                 continue  # "the union could call a strike vote": the writer's speculation
