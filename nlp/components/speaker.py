@@ -108,6 +108,7 @@ class SpeakerComponent:
         self.hypothetical = words("hypothetical_modals")
         self.group_pronouns = words("group_pronouns")
         self.document_non_verbs = words("document_non_verbs")
+        self.role_verbs = words("role_verbs")
         self.background_marks = words("background_marks")
         if not self.attribution:
             raise ConfigError(f"{where}: 'attribution_verbs' must not be empty")
@@ -193,6 +194,10 @@ class SpeakerComponent:
             label = _final(nxt)
             closes = _ends_with_quote(pairs[i][1])
             early = nxt[1].i - pairs[i + 1][1].start <= NEXT_ATTRIBUTION_TOKENS
+            # a closed quote is claimed by an attribution in its own paragraph only: a new
+            # paragraph opening "The AMPTP said ..." answers the quote, it does not attribute it
+            between = doc.text[pairs[i][1].end_char : pairs[i + 1][1].start_char]
+            early = early and "\n" not in between
             if label is not None and (
                 (quote_flags[i][2] and quote_flags[i + 1][0]) or (closes and early)
             ):
@@ -563,7 +568,7 @@ class SpeakerComponent:
             return _recent(state.history, self.lookback)
         lemma = subject.lemma_.lower()
         member = lemma in self.member_heads or lemma in self.stance_nouns
-        for tier in _subject_tiers(subject, attribution or member):
+        for tier in _subject_tiers(subject, attribution or member, self.role_verbs):
             label = self._label_of(tier, state)
             if label == UNSIDED and state.sided_source and subject.lower_ in ("insider", "source"):
                 if any(c.lower_ == "the" for c in subject.children):
@@ -698,8 +703,12 @@ def _title_tokens(head: Token) -> list[Token]:
     return out
 
 
-def _subject_tiers(subject: Token, attribution: bool) -> list[list[Token]]:
-    """Where a subject names its side, most telling first: its name, an apposition, a "for X" tail."""
+def _subject_tiers(
+    subject: Token, attribution: bool, roles: set[str] | frozenset[str] = frozenset()
+) -> list[list[Token]]:
+    """Where a subject names its side, most telling first: its name, an apposition, a "for X" tail,
+    a relative clause of a role ("who leads the union's team", ``roles``; not "who met the
+    studios", whose object is the other side)."""
     tiers = [_name_tokens(subject)]
     appos = [c for c in subject.children if c.dep_ == "appos"]
     if appos:
@@ -709,7 +718,8 @@ def _subject_tiers(subject: Token, attribution: bool) -> list[list[Token]]:
             c
             for c in subject.children
             if (c.dep_ == "prep" and c.lower_ in ("for", "of", "from", "at", "with"))
-            or c.dep_ in ("acl", "relcl")
+            or c.dep_ == "acl"
+            or (c.dep_ == "relcl" and c.lemma_.lower() in roles)
         ]
         if tails:
             tiers.append([t for p in tails for t in p.subtree])
