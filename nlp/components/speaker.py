@@ -528,6 +528,13 @@ class SpeakerComponent:
             label = self._side_of(subject, state, attribution=False)
             if label is None or label == UNSIDED:
                 continue
+            for other in verb.children:
+                # a subject the parser split in two ("negotiators for SAG-AFTRA and the
+                # Alliance ... will head back"): two sides are a joint move
+                if other.dep_ == "nsubj" and other is not subject:
+                    more = self._side_of(other, state, attribution=False)
+                    if more not in (None, UNSIDED, label):
+                        return JOINT, verb, "speaker:joint_outcome"
             if joint:
                 joint_hit = joint_hit or (JOINT, verb, "speaker:joint_outcome")
                 continue
