@@ -390,9 +390,18 @@ class SpeakerComponent:
     def _according(
         self, span: Span, quoted: set[int], state: _DocState
     ) -> tuple[str, Token, str] | None:
-        """ "according to X": X's side (an outlet or unsided source gives ``UNSIDED``)."""
+        """ "according to X" (or "per X"): X's side (an outlet or unsided source gives
+        ``UNSIDED``)."""
         for tok in span:
-            if tok.i in quoted or tok.lower_ != "according":
+            if tok.i in quoted:
+                continue
+            if tok.lower_ == "per" and tok.dep_ == "prep":
+                objs = [c for c in tok.children if c.dep_ == "pobj"]
+                label = self._side_of(objs[0], state, attribution=True) if objs else None
+                if label is not None:
+                    return label, tok, "speaker:according_to"
+                continue
+            if tok.lower_ != "according":
                 continue
             nxt = tok.doc[tok.i + 1] if tok.i + 1 < len(tok.doc) else None
             if nxt is None or nxt.lower_ != "to":
