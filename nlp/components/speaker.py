@@ -564,6 +564,10 @@ class SpeakerComponent:
             if subject.lower_ == "it" and not attribution:
                 return None
             recent = _recent(state.history, self.lookback)
+            if recent is None and state.prev_subject not in (None, JOINT):
+                # "Writers Guild negotiator Tom Reyes met reporters. He said ...": the person
+                # just named as subject, when nobody spoke before
+                return state.prev_subject
             if recent is None and subject.lower_ in self.group_pronouns:
                 # "... Netflix's Ted Sarandos, Disney's Bob Iger ... They sat back down with the
                 # union": the one side the sentence before names
