@@ -20,6 +20,17 @@ they decide:
    hopeful ..."); a union's own people that name no party ("rank-and-file workers", "committee
    members") speak for the article's union; headlines skip this rule.
 
+Round 3 (written from folds 0-3 and the guidelines): people introduced with a side anywhere in
+the article ("Writers Guild negotiator Tom Reyes", "Reyes, the guild's negotiator") keep it when
+later named by surname; what an unknown person reports is not the reported party's ("Reyes said
+the AMPTP told ..."); attributions in relative clauses and clauses of time are background; a
+speaker named after a trailing verb ("..., reported Reuters"); an outlet relaying a party's move
+gives the party; "per X"; absolute "with" clauses and shares ("95% of members"); "they"/"it" (and
+"he"/"she" with no speaker before) stand for the party just named as subject; could/might/may
+moves are speculation; a headline's party before its colon; a party's document as subject or
+frame ("in a letter to members, the guild laid out ..."); a closed quote is claimed only by an
+attribution in its own paragraph.
+
 Joint subjects ("both sides", "the union and the studios"), joint outcomes ("reached a tentative
 agreement with") and unnamed sources with no side ("sources said", "according to Variety") give
 ``null``, as does everything else: the writer's narration. Lexicons live in
