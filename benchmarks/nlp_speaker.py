@@ -43,7 +43,9 @@ FOLD4_LOOKS = (
     "Fold 4 was scored twice while the first rules were written (0.782 both times), once for a "
     "learned layer since removed (docs/choices.md), and once after the second round of rules, "
     "written from folds 0-3 and the guidelines after reading only fold 4's error category counts "
-    "(this table); its failing sentences were never printed (`--errors 4` is refused)."
+    "(this table), and once more after the third round of rules (written the same way: folds "
+    "0-3, the guidelines and fold 4's category counts); its failing sentences were never printed "
+    "(`--errors 4` is refused)."
 )
 #: two-annotator agreement on speaker from the dev corpus README (small sample)
 AGREEMENT = "19 of 19"

@@ -20,6 +20,17 @@ they decide:
    hopeful ..."); a union's own people that name no party ("rank-and-file workers", "committee
    members") speak for the article's union; headlines skip this rule.
 
+Round 3 (written from folds 0-3 and the guidelines): people introduced with a side anywhere in
+the article ("Writers Guild negotiator Tom Reyes", "Reyes, the guild's negotiator") keep it when
+later named by surname; what an unknown person reports is not the reported party's ("Reyes said
+the AMPTP told ..."); attributions in relative clauses and clauses of time are background; a
+speaker named after a trailing verb ("..., reported Reuters"); an outlet relaying a party's move
+gives the party; "per X"; absolute "with" clauses and shares ("95% of members"); "they"/"it" (and
+"he"/"she" with no speaker before) stand for the party just named as subject; could/might/may
+moves are speculation; a headline's party before its colon; a party's document as subject or
+frame ("in a letter to members, the guild laid out ..."); a closed quote is claimed only by an
+attribution in its own paragraph.
+
 Joint subjects ("both sides", "the union and the studios"), joint outcomes ("reached a tentative
 agreement with") and unnamed sources with no side ("sources said", "according to Variety") give
 ``null``, as does everything else: the writer's narration. Lexicons live in
@@ -49,6 +60,8 @@ SUBJECT_DEPS = ("nsubj", "nsubjpass", "csubj", "expl")
 UNION_SIDE = "union"
 JOINT = "__joint__"
 UNSIDED = "__unsided__"
+#: a news outlet: unsided, but what it relays of a party's move is that party's (guidelines 4)
+OUTLET = "__outlet__"
 #: an attribution this close to the start of the next sentence ("..." / President X said ...)
 #: claims the quote that ends the sentence before it
 NEXT_ATTRIBUTION_TOKENS = 12
@@ -100,6 +113,14 @@ class SpeakerComponent:
         self.stance_adjectives = words("stance_adjectives")
         self.first_person_any = words("first_person_any")
         self.writer_nouns = words("writer_nouns")
+        self.affiliation_preps = words("affiliation_preps")
+        self.background_deps = words("background_deps")
+        self.share_heads = words("share_heads")
+        self.hypothetical = words("hypothetical_modals")
+        self.group_pronouns = words("group_pronouns")
+        self.document_non_verbs = words("document_non_verbs")
+        self.role_verbs = words("role_verbs")
+        self.background_marks = words("background_marks")
         if not self.attribution:
             raise ConfigError(f"{where}: 'attribution_verbs' must not be empty")
         lookback = rules.get("lookback", 3)
@@ -117,6 +138,7 @@ class SpeakerComponent:
                 )
             self._add(nlp, f"side:{side}", str_list(phrases, f"{where}: source_sides.{side}"))
         self._add(nlp, UNSIDED, str_list(rules.get("unsided_sources"), f"{where}: unsided_sources"))
+        self._add(nlp, OUTLET, str_list(rules.get("outlets"), f"{where}: outlets"))
         self._add(nlp, JOINT, str_list(rules.get("joint_phrases"), f"{where}: joint_phrases"))
 
     def _add(self, nlp: Language, key: str, phrases: list[str]) -> None:
@@ -128,8 +150,13 @@ class SpeakerComponent:
         pairs = sentence_pairs(doc)
         if not pairs:
             return doc
-        state = _DocState(self._party_at(doc, pairs), self._source_at(doc))
+        source_at = self._source_at(doc)
+        state = _DocState(self._party_at(doc, pairs), source_at)
+        state.outlets = {i for i, label in source_at.items() if label == OUTLET}
+        for i in state.outlets:
+            source_at[i] = UNSIDED
         state.union = (doc._.tw_context or {}).get("union")
+        state.people.update(self._affiliations(pairs, state))
         decisions: list[tuple[str | None, Token, str] | None] = []
         quote_flags: list[tuple[bool, bool, bool]] = []  # starts in quote, has quote, ends open
         in_quote = False
@@ -158,10 +185,18 @@ class SpeakerComponent:
                     decision = (prior, span[0], "speaker:quote_continuation")
             if decision is None and not _headline(span):
                 decision = self._position(span, quoted, state)
+            elif decision is not None and decision[0] == UNSIDED and not _headline(span):
+                # "UAW presented a counter-proposal, Reuters reported": an outlet relaying a
+                # party's move (guidelines, "Speaker" 4); "sources said" stays the writer's
+                if any(t.i in state.outlets for t in span):
+                    decision = self._position(span, quoted, state, _reported_root(decision[1]))
+                    decision = decision or (UNSIDED, span[0], "speaker:attribution")
             decisions.append(decision)
             history_text.append(span.text)
             quote_flags.append((starts_in, bool(quoted) or starts_in, in_quote))
             state.history.append(_final(decision))
+            state.prev_subject = self._main_subject(span, quoted, state)
+            state.prev_parties = {state.party_at[t.i] for t in span if t.i in state.party_at}
         # a quote whose attribution comes in the next sentence ("... " / "...," she said.)
         for i in range(len(decisions) - 2, -1, -1):
             nxt = decisions[i + 1]
@@ -170,6 +205,10 @@ class SpeakerComponent:
             label = _final(nxt)
             closes = _ends_with_quote(pairs[i][1])
             early = nxt[1].i - pairs[i + 1][1].start <= NEXT_ATTRIBUTION_TOKENS
+            # a closed quote is claimed by an attribution in its own paragraph only: a new
+            # paragraph opening "The AMPTP said ..." answers the quote, it does not attribute it
+            between = doc.text[pairs[i][1].end_char : pairs[i + 1][1].start_char]
+            early = early and "\n" not in between
             if label is not None and (
                 (quote_flags[i][2] and quote_flags[i + 1][0]) or (closes and early)
             ):
@@ -189,6 +228,52 @@ class SpeakerComponent:
                 )
             record["speaker"] = label
         return doc
+
+    def _affiliations(
+        self, pairs: list[tuple[dict[str, Any], Span]], state: _DocState
+    ) -> dict[str, str]:
+        """Name -> side of every person the article introduces with an affiliation, wherever they
+        speak: "Writers Guild negotiator Tom Reyes", "Reyes, the guild's chief negotiator",
+        "the union's president, Tom Reyes", "Reyes of the Teamsters". A later "Reyes said" then
+        speaks for that side even where the name is first seen speaking later in the article, or
+        the introduction used another verb. A name given two sides is dropped."""
+        found: dict[str, str | None] = {}
+        for _record, span in pairs:
+            for tok in span:
+                if (
+                    tok.pos_ != "PROPN"
+                    or tok.i in state.party_at
+                    or tok.dep_ in ("compound", "flat", "poss")
+                    or not tok.text[:1].isupper()
+                ):
+                    continue
+                label = self._affiliation(tok, state)
+                if label is None:
+                    continue
+                key = tok.lower_
+                found[key] = label if found.get(key, label) == label else None
+        return {k: v for k, v in found.items() if v is not None}
+
+    def _affiliation(self, name: Token, state: _DocState) -> str | None:
+        """The one party a person's introduction gives them (titles before the name, an
+        appositive, an "of X" tail, or a title the name is in apposition to), else None."""
+        phrases: list[list[Token]] = []
+        titles = [c for c in name.lefts if c.dep_ in ("compound", "amod", "nmod")]
+        if titles:
+            phrases.append([t for c in titles for t in c.subtree])
+        for child in name.children:
+            if child.dep_ == "appos":
+                phrases.append(_title_tokens(child))
+            elif child.dep_ == "prep" and child.lower_ in self.affiliation_preps:
+                phrases.append(list(child.subtree))
+        if name.dep_ == "appos" and name.head.lemma_.lower() in self.member_heads:
+            phrases.append(_title_tokens(name.head))
+        for tokens in phrases:
+            tokens = [t for t in tokens if t.i != name.i]
+            label = self._label_of(tokens, state, remember=False)
+            if label is not None and label not in (JOINT, UNSIDED):
+                return label
+        return None
 
     def _party_at(self, doc: Doc, pairs: list[tuple[dict[str, Any], Span]]) -> dict[int, str]:
         """Token -> party label, from the parties' evidence (offsets into ``doc.text``)."""
@@ -240,18 +325,70 @@ class SpeakerComponent:
             )
         ]
         verbs.sort(key=lambda t: (len(list(t.ancestors)), t.i))  # the main clause first
+        unresolved: list[Token] = []
         for verb in verbs:
+            if any(u in verb.ancestors for u in unresolved) or self._backgrounded(verb):
+                # "Reyes said the AMPTP told members ...": what an unknown speaker reports is
+                # still theirs, not the reported party's; "after the union announced ..." and
+                # "what the AMPTP called ..." are the writer's background
+                continue
             subject = _subject(verb)
             if any(c.dep_ in ("auxpass", "agent") for c in verb.children):
                 # "as laid out by SAG-AFTRA": the agent speaks; "is expected to": nobody does
                 agents = [g for a in verb.children if a.dep_ == "agent" for g in a.children]
                 subject = next((g for g in agents if g.dep_ == "pobj"), None)
+            if subject is None:
+                subject = _inverted_subject(verb)
             if subject is None or subject.i in quoted or self._reported_by_first_person(verb):
                 continue
             label = self._side_of(subject, state, attribution=True)
             if label is not None:
                 return label, verb, "speaker:attribution"
+            if subject.pos_ == "PRON" or (
+                subject.text[:1].isupper() and not any(c.dep_ == "det" for c in subject.children)
+            ):
+                unresolved.append(verb)  # a person ("Reyes", "he"), not an outlet ("the Times")
         return None
+
+    def _backgrounded(self, verb: Token) -> bool:
+        """Whether a verb sits in a clause that backgrounds it: a relative or noun clause, a
+        prepositional object, or an adverbial clause of time ("after the union announced ...")."""
+        tok = verb
+        while tok.dep_ != "ROOT" and tok.head is not tok:
+            if tok.dep_ in self.background_deps and tok.head.lemma_.lower() not in self.back_nouns:
+                return True  # "a letter that outlined ..." still reports the letter's words
+            if tok.dep_ == "advcl" and any(
+                c.dep_ == "mark" and c.lower_ in self.background_marks for c in tok.children
+            ):
+                return True
+            tok = tok.head
+        return False
+
+    def _document_subject(self, verb: Token) -> bool:
+        """Whether the verb's subject is a party's document ("the guild's memo laid out ...",
+        "in a letter to members, the union set out ..."): what it does, its author says."""
+        if verb.lemma_.lower() in self.document_non_verbs:
+            return False  # "the statement ran to four pages": about the document, not its words
+        subject = _subject(verb)
+        if subject is not None and subject.lemma_.lower() in self.back_nouns:
+            return True
+        return any(
+            prep.dep_ == "prep"
+            and prep.lower_ == "in"
+            and any(o.dep_ == "pobj" and o.lemma_.lower() in self.back_nouns for o in prep.children)
+            for prep in verb.children
+        )
+
+    def _main_subject(self, span: Span, quoted: set[int], state: _DocState) -> str | None:
+        """The side (or ``JOINT``) the main clause's subject names, for a "they" or "it" next."""
+        root = span.root
+        subject = next((c for c in root.children if c.dep_ in ("nsubj", "nsubjpass")), None)
+        if subject is None or subject.i in quoted or subject.pos_ == "PRON":
+            return None
+        if subject.lemma_.lower() in self.non_heads:
+            return None
+        label = self._side_of(subject, state, attribution=False)
+        return None if label == UNSIDED else label
 
     def _reported_by_first_person(self, verb: Token) -> bool:
         """ "we are pleased to confirm the executives have asked us": the "we" is the speaker."""
@@ -264,9 +401,18 @@ class SpeakerComponent:
     def _according(
         self, span: Span, quoted: set[int], state: _DocState
     ) -> tuple[str, Token, str] | None:
-        """ "according to X": X's side (an outlet or unsided source gives ``UNSIDED``)."""
+        """ "according to X" (or "per X"): X's side (an outlet or unsided source gives
+        ``UNSIDED``)."""
         for tok in span:
-            if tok.i in quoted or tok.lower_ != "according":
+            if tok.i in quoted:
+                continue
+            if tok.lower_ == "per" and tok.dep_ == "prep":
+                objs = [c for c in tok.children if c.dep_ == "pobj"]
+                label = self._side_of(objs[0], state, attribution=True) if objs else None
+                if label is not None:
+                    return label, tok, "speaker:according_to"
+                continue
+            if tok.lower_ != "according":
                 continue
             nxt = tok.doc[tok.i + 1] if tok.i + 1 < len(tok.doc) else None
             if nxt is None or nxt.lower_ != "to":
@@ -281,15 +427,26 @@ class SpeakerComponent:
         return None
 
     def _colon(self, span: Span, state: _DocState) -> tuple[str, Token, str] | None:
-        """``SAG-AFTRA: "..."``: a party name, a colon, then a quote."""
+        """``SAG-AFTRA: "..."``: a party name, a colon, then a quote; or a headline's speaker
+        before its colon (``SAG-AFTRA: Studios Walk Away``), where nothing but the name comes
+        before the colon."""
         for tok in span[:6]:
-            if tok.text == ":" and tok.i + 1 < span.end:
-                after = tok.doc[tok.i + 1].text
+            if tok.text == ":":
+                before = range(span.start, tok.i)
+                labels = {state.party_at[i] for i in before if i in state.party_at}
+                if len(labels) != 1:
+                    return None
+                after = tok.doc[tok.i + 1].text if tok.i + 1 < span.end else ""
                 if after and (after in OPEN_QUOTES or after[0] in '"\u201c'):
-                    before = range(span.start, tok.i)
-                    labels = {state.party_at[i] for i in before if i in state.party_at}
-                    if len(labels) == 1:
-                        return labels.pop(), tok, "speaker:colon_quote"
+                    return labels.pop(), tok, "speaker:colon_quote"
+                name_only = all(
+                    i in state.party_at or tok.doc[i].is_punct or tok.doc[i].lower_ == "the"
+                    for i in before
+                )
+                newline = "\n" in tok.doc.text[tok.idx : tok.idx + 3] or tok.i + 1 == span.end
+                if before and name_only and (newline or _headline(span)):
+                    return labels.pop(), tok, "speaker:colon_headline"
+                return None
         return None
 
     def _first_person(
@@ -320,10 +477,11 @@ class SpeakerComponent:
         return any(t.lower_ in self.writer_nouns for t in phrase)
 
     def _position(
-        self, span: Span, quoted: set[int], state: _DocState
+        self, span: Span, quoted: set[int], state: _DocState, root: Token | None = None
     ) -> tuple[str, Token, str] | None:
-        """A party as subject of the main clause (or its conjuncts) with a position verb."""
-        root = span.root
+        """A party as subject of the main clause (or its conjuncts) with a position verb
+        (``root``: the clause an outlet reports, when the outlet's verb is the main one)."""
+        root = span.root if root is None else root
         if root.i in quoted:
             return None
         verbs = [root, *[c for c in root.children if c.dep_ == "conj" and c.pos_ == "VERB"]]
@@ -337,6 +495,22 @@ class SpeakerComponent:
             and c.lemma_.lower() in self.position
             and not any(g.dep_ in SUBJECT_DEPS for g in c.children)
         ]
+        # "talks collapsed, with the studios walking away" / "with 91% of members voting": the
+        # move of an absolute "with" clause, after the main clause's own subject
+        for prep in root.children:
+            if prep.dep_ == "prep" and prep.lower_ == "with":
+                verbs += [c for c in prep.children if c.dep_ == "pcomp" and c.pos_ == "VERB"]
+                verbs += [
+                    a
+                    for o in prep.children
+                    if o.dep_ == "pobj"
+                    for g in (
+                        o,
+                        *(t for p2 in o.children if p2.dep_ == "prep" for t in p2.children),
+                    )
+                    for a in g.children
+                    if a.dep_ == "acl" and a.pos_ == "VERB" and a.tag_ == "VBG"
+                ]
         # "Boeing had been hopeful ...", "the committee is determined to ...": a stance stated
         stance = root.lemma_.lower() == "be" and any(
             c.dep_ == "acomp" and c.lemma_.lower() in self.stance_adjectives for c in root.children
@@ -354,9 +528,14 @@ class SpeakerComponent:
             joint = lemma in self.joint_verbs
             if joint and lemma == "agree" and any(c.dep_ == "xcomp" for c in verb.children):
                 joint = False  # "agreed to extend the contract" is a move, not a joint outcome
-            if not joint and lemma not in self.position:
+            document = self._document_subject(verb)
+            if not joint and lemma not in self.position and not document:
                 continue
+            if any(c.dep_ == "aux" and c.lower_ in self.hypothetical for c in verb.children):
+                continue  # "the union could call a strike vote": the writer's speculation
             subject = _subject(verb) or (_subject(verb.head) if verb.dep_ == "xcomp" else None)
+            if verb.dep_ == "acl" and subject is None:
+                subject = verb.head  # "members voting": the noun the -ing clause hangs on
             passive = any(c.dep_ == "auxpass" for c in verb.children)
             if passive:
                 agents = [c for c in verb.children if c.dep_ == "agent"]
@@ -369,6 +548,13 @@ class SpeakerComponent:
             label = self._side_of(subject, state, attribution=False)
             if label is None or label == UNSIDED:
                 continue
+            for other in verb.children:
+                # a subject the parser split in two ("negotiators for SAG-AFTRA and the
+                # Alliance ... will head back"): two sides are a joint move
+                if other.dep_ == "nsubj" and other is not subject:
+                    more = self._side_of(other, state, attribution=False)
+                    if more not in (None, UNSIDED, label):
+                        return JOINT, verb, "speaker:joint_outcome"
             if joint:
                 joint_hit = joint_hit or (JOINT, verb, "speaker:joint_outcome")
                 continue
@@ -379,11 +565,33 @@ class SpeakerComponent:
     def _side_of(self, subject: Token, state: _DocState, attribution: bool) -> str | None:
         """The side a subject phrase speaks for, ``JOINT``/``UNSIDED``, or None (no party)."""
         if subject.pos_ == "PRON" and subject.lower_ in self.pronouns:
+            after_word = subject.i > 0 and subject.doc[subject.i - 1].is_alpha
+            if subject.text[0].isupper() and after_word and subject.lower_ != "i":
+                return None  # "What They're Saying": a title-case subhead points back to nobody
+            if subject.lower_ in self.group_pronouns and state.prev_subject is not None:
+                # "The Teamsters opened talks Monday. They are seeking ...": the party just
+                # named as subject, even where another side spoke before it
+                return state.prev_subject
             if subject.lower_ == "it" and not attribution:
                 return None
-            return _recent(state.history, self.lookback)
+            recent = _recent(state.history, self.lookback)
+            if recent is None and state.prev_subject not in (None, JOINT):
+                # "Writers Guild negotiator Tom Reyes met reporters. He said ...": the person
+                # just named as subject, when nobody spoke before
+                return state.prev_subject
+            if recent is None and subject.lower_ in self.group_pronouns:
+                # "... Netflix's Ted Sarandos, Disney's Bob Iger ... They sat back down with the
+                # union": the one side the sentence before names
+                others = state.prev_parties - {"other"}
+                if len(others) == 1:
+                    return next(iter(others))
+            return recent
         if subject.lower_ in ("who", "that", "which") and subject.head.dep_ == "relcl":
             subject = subject.head.head
+        if subject.lemma_.lower() in self.share_heads or subject.pos_ == "NUM":
+            # "95% of all members", "a majority of the board": the group the share is of
+            groups = [g for c in subject.children if c.lower_ == "of" for g in c.children]
+            subject = next((g for g in groups if g.dep_ == "pobj"), subject)
         if attribution and subject.lemma_.lower() in self.back_nouns:
             own = self._label_of(_name_tokens(subject, deep=True), state)
             if own is not None:
@@ -391,7 +599,7 @@ class SpeakerComponent:
             return _recent(state.history, self.lookback)
         lemma = subject.lemma_.lower()
         member = lemma in self.member_heads or lemma in self.stance_nouns
-        for tier in _subject_tiers(subject, attribution or member):
+        for tier in _subject_tiers(subject, attribution or member, self.role_verbs):
             label = self._label_of(tier, state)
             if label == UNSIDED and state.sided_source and subject.lower_ in ("insider", "source"):
                 if any(c.lower_ == "the" for c in subject.children):
@@ -401,7 +609,8 @@ class SpeakerComponent:
                     if label not in (JOINT, UNSIDED):
                         state.people[subject.lower_] = label
                 return label
-        if subject.pos_ == "PROPN" and subject.lower_ in state.people:
+        if subject.text[:1].isupper() and subject.lower_ in state.people:
+            # the tagger may tag a bare surname ("Reyes said") NOUN: the name is what counts
             return state.people[subject.lower_]
         if lemma in self.union_heads or subject.lower_ in self.union_heads:
             # "rank-and-file workers", "committee members": a union's own people, in an article
@@ -409,13 +618,16 @@ class SpeakerComponent:
             return state.union
         return None
 
-    def _label_of(self, tokens: list[Token], state: _DocState) -> str | None:
-        """One side for a phrase: a sided source wins, two parties are joint, else its one party."""
+    def _label_of(self, tokens: list[Token], state: _DocState, remember: bool = True) -> str | None:
+        """One side for a phrase: a sided source wins, two parties are joint, else its one party
+        (``remember``: a sided source is kept for a later "the insider")."""
         source_at, party_at = state.source_at, state.party_at
         sided = {source_at[t.i] for t in tokens if source_at.get(t.i) not in (None, UNSIDED, JOINT)}
         if len(sided) == 1:
-            state.sided_source = next(iter(sided))
-            return state.sided_source
+            side = next(iter(sided))
+            if remember:
+                state.sided_source = side
+            return side
         if any(source_at.get(t.i) == JOINT for t in tokens):
             return JOINT
         labels = {party_at[t.i] for t in tokens if t.i in party_at}
@@ -436,6 +648,9 @@ class _DocState:
         self.source_at = source_at
         self.history: list[str | None] = []  # speaker of each earlier sentence
         self.people: dict[str, str] = {}  # a person's name -> the side it was seen speaking for
+        self.outlets: set[int] = set()  # tokens of a news outlet's name
+        self.prev_subject: str | None = None  # side the last sentence's main subject named
+        self.prev_parties: set[str] = set()  # parties the last sentence mentions
         self.sided_source: str | None = None  # side of the last unnamed source that had one
         self.union: str | None = None  # the article's union (parties component, tw_context)
 
@@ -445,6 +660,7 @@ SPOKEN = (
     "speaker:attribution",
     "speaker:according_to",
     "speaker:colon_quote",
+    "speaker:colon_headline",
     "speaker:quote_continuation",
     "speaker:statement_continuation",
 )
@@ -466,6 +682,31 @@ def _ends_with_quote(span: Span) -> bool:
     return bool(tail) and (tail[-1] in '"\u201d' or tail.endswith("''") or tail.endswith(",\u201d"))
 
 
+def _inverted_subject(verb: Token) -> Token | None:
+    """The speaker named after a trailing attribution verb the parser left without a subject
+    ("..., reported Reuters.", "..., said Tom Reyes, the guild's negotiator."): the first noun
+    after the verb, when a comma or a quotation mark comes right before the verb."""
+    if verb.i == 0 or verb.doc[verb.i - 1].text not in (",", *CLOSE_QUOTES, STRAIGHT):
+        return None
+    for child in verb.rights:
+        if child.dep_ in ("dobj", "attr", "npadvmod", "nsubj", "appos") and child.pos_ in (
+            "PROPN",
+            "NOUN",
+        ):
+            return child
+    return None
+
+
+def _reported_root(cue: Token) -> Token:
+    """The clause an attribution reports: the complement of "Reuters reported (that) ...", or the
+    main clause itself when the outlet comes after it ("..., Reuters reported")."""
+    if cue.dep_ == "ROOT":
+        for child in cue.children:
+            if child.dep_ in ("ccomp", "xcomp") and child.pos_ in ("VERB", "AUX"):
+                return child
+    return cue.sent.root
+
+
 def _final(decision: tuple[str | None, Token, str] | None) -> str | None:
     if decision is None or decision[0] in (JOINT, UNSIDED):
         return None
@@ -483,8 +724,22 @@ def _name_tokens(head: Token, deep: bool = False) -> list[Token]:
     return out
 
 
-def _subject_tiers(subject: Token, attribution: bool) -> list[list[Token]]:
-    """Where a subject names its side, most telling first: its name, an apposition, a "for X" tail."""
+def _title_tokens(head: Token) -> list[Token]:
+    """A title phrase without its clauses: "the guild's chief negotiator" (and "for the guild"),
+    not "who has sparred with the studios"."""
+    out = _name_tokens(head)
+    for child in head.children:
+        if child.dep_ == "prep" and child.lower_ in ("for", "of", "at", "from"):
+            out.extend(child.subtree)
+    return out
+
+
+def _subject_tiers(
+    subject: Token, attribution: bool, roles: set[str] | frozenset[str] = frozenset()
+) -> list[list[Token]]:
+    """Where a subject names its side, most telling first: its name, an apposition, a "for X" tail,
+    a relative clause of a role ("who leads the union's team", ``roles``; not "who met the
+    studios", whose object is the other side)."""
     tiers = [_name_tokens(subject)]
     appos = [c for c in subject.children if c.dep_ == "appos"]
     if appos:
@@ -495,6 +750,7 @@ def _subject_tiers(subject: Token, attribution: bool) -> list[list[Token]]:
             for c in subject.children
             if (c.dep_ == "prep" and c.lower_ in ("for", "of", "from", "at", "with"))
             or c.dep_ == "acl"
+            or (c.dep_ == "relcl" and c.lemma_.lower() in roles)
         ]
         if tails:
             tiers.append([t for p in tails for t in p.subtree])
