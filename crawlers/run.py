@@ -495,8 +495,10 @@ def main(argv: list[str] | None = None) -> int:
         settings = build_settings(args, overrides)
         process = CrawlerProcess(settings)
         crawler = process.create_crawler(NewsSpider)
-        process.crawl(crawler)
+        # before the crawl is built: a crawl that fails to start (a bad setting) logs its error
+        # when the failed Deferred is collected at exit, and the parent shows the log's last line
         tune_gc(settings.getint("TABLEWATCH_GC_THRESHOLD", 0))
+        process.crawl(crawler)
         process.start()
     except TablewatchError as exc:
         print(f"error: {exc}", file=sys.stderr)
