@@ -26,6 +26,7 @@ import contextlib
 import ctypes
 import datetime as dt
 import fcntl
+import gc
 import json
 import os
 import shutil
@@ -446,6 +447,19 @@ def source_parts(
     return parts
 
 
+def tune_gc(threshold: int) -> None:
+    """Collect the crawl's young objects every ``threshold`` allocations (0: Python's default)
+    and freeze what start-up made (modules, settings, the spider's state), so no collection
+    scans it again: the default thresholds cost the reactor a sixth of its CPU on a
+    5,000-article crawl (crawlers/settings.py). Garbage is still collected, only less often."""
+    if threshold <= 0:
+        return
+    gc.collect()
+    gc.freeze()
+    _, gen1, gen2 = gc.get_threshold()
+    gc.set_threshold(threshold, gen1, gen2)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m crawlers.run", description=__doc__)
     parser.add_argument("--sources", required=True)
@@ -478,8 +492,12 @@ def main(argv: list[str] | None = None) -> int:
 
         args.day = parse_day(args.day)
         overrides = json.loads(args.settings_json)
-        process = CrawlerProcess(build_settings(args, overrides))
+        settings = build_settings(args, overrides)
+        process = CrawlerProcess(settings)
         crawler = process.create_crawler(NewsSpider)
+        # before the crawl is built: a crawl that fails to start (a bad setting) logs its error
+        # when the failed Deferred is collected at exit, and the parent shows the log's last line
+        tune_gc(settings.getint("TABLEWATCH_GC_THRESHOLD", 0))
         process.crawl(crawler)
         process.start()
     except TablewatchError as exc:

@@ -9,6 +9,7 @@ and really is the page's text (sites sometimes put a teaser or another article t
 
 from __future__ import annotations
 
+import copy
 import html as html_lib
 import re
 from collections.abc import Iterable
@@ -16,6 +17,7 @@ from typing import Any
 
 import trafilatura
 from lxml import html as lxml_html
+from trafilatura.settings import Extractor
 
 from crawlers.extraction.blocks import Block, element_blocks
 from crawlers.extraction.clean import clean_blocks
@@ -42,17 +44,43 @@ def _shingles(text: str, n: int = 4) -> set[tuple[str, ...]]:
     return {tuple(words[i : i + n]) for i in range(max(1, len(words) - n + 1))}
 
 
+# One trafilatura option set per mode (fast / full / recall), built once per process: building it
+# for every call re-reads eight values from trafilatura's configparser, about 4% of a page's
+# extraction. Each call gets a shallow copy carrying its own URL, so a call never sees another's.
+_OPTION_TEMPLATES: dict[tuple[bool, bool], Extractor] = {}
+
+
+def extractor_options(url: str | None, fast: bool = False, favor_recall: bool = False) -> Extractor:
+    """What ``trafilatura.bare_extraction(url=url, include_comments=False, include_links=True,
+    include_tables=True, fast=fast, favor_recall=favor_recall)`` would build for itself."""
+    template = _OPTION_TEMPLATES.get((fast, favor_recall))
+    if template is None:
+        template = _OPTION_TEMPLATES[(fast, favor_recall)] = Extractor(
+            output_format="python",  # bare_extraction's own default
+            fast=fast,
+            recall=favor_recall,
+            comments=False,
+            links=True,  # link density tells "related" lists from body text
+            tables=True,
+        )
+    options = copy.copy(template)
+    options.url = url
+    options.source = url and url.encode("utf-8", "replace").decode("utf-8")
+    return options
+
+
 def _trafilatura(
-    tree: lxml_html.HtmlElement, url: str | None, rules: Rules, **options: Any
+    tree: lxml_html.HtmlElement,
+    url: str | None,
+    rules: Rules,
+    fast: bool = False,
+    favor_recall: bool = False,
 ) -> list[Block]:
     doc = trafilatura.bare_extraction(
         tree,
         url=url,
-        include_comments=False,
-        include_links=True,  # link density tells "related" lists from body text
-        include_tables=True,
         prune_xpath=list(rules.prune_xpath) or None,
-        **options,
+        options=extractor_options(url, fast=fast, favor_recall=favor_recall),
     )
     return element_blocks(getattr(doc, "body", None)) if doc is not None else []
 
