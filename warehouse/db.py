@@ -197,14 +197,20 @@ def deal_terms_sql(pattern: str) -> str:
     DuckDB takes a macro parameter's default when the macro is created, so this must run before
     the views are (re-)created, as ``migrate`` does: readers of a snapshot then need no config.
     """
-    literal = pattern.replace("'", "''")
-    return f"create or replace macro deal_terms_pattern() as '{literal}'"
+    return f"create or replace macro deal_terms_pattern() as {sql_literal(pattern)}"
 
 
-def board_settings(path: Path | None = None) -> dict[str, Any]:
+def sql_literal(text: str) -> str:
+    """``text`` as a SQL string constant. Only the macros need it: DuckDB takes no parameters in
+    ``create macro``, and a constant pattern is what lets it compile the regex once."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+@cache
+def board_settings(path: Path = BOARD_FILE) -> dict[str, Any]:
     """The issue board's settings (``board.yaml``), checked: a ``deal_terms`` pattern DuckDB can
-    compile and no other key, so a typo or a broken pattern stops the write-open with one line."""
-    path = path or BOARD_FILE
+    compile and no other key, so a typo or a broken pattern stops the write-open with one line.
+    Read and checked once per process, like ``settings()``: every write-open asks for it."""
     data = read_yaml(path)
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: expected a mapping with the key 'deal_terms'")
@@ -230,16 +236,17 @@ def milestone_cued_sql(patterns: list[str]) -> str:
     so only the few cued sentences reach the per-cue join. Same rows: a sentence passes the filter
     exactly when at least one cue matches it.
     """
-    alternation = "|".join(f"(?:{p})" for p in patterns).replace("'", "''")
+    alternation = "|".join(f"(?:{p})" for p in patterns)
     return (
         "create or replace macro milestone_cued(sentence) as"
-        f" regexp_matches(lower(sentence), '{alternation}')"
+        f" regexp_matches(lower(sentence), {sql_literal(alternation)})"
     )
 
 
-def milestone_cues(path: Path | None = None) -> dict[str, Any]:
-    """The coverage-milestone cues, checked: known kinds, patterns DuckDB can compile."""
-    path = path or MILESTONES_FILE
+@cache
+def milestone_cues(path: Path = MILESTONES_FILE) -> dict[str, Any]:
+    """The coverage-milestone cues, checked: known kinds, patterns DuckDB can compile. Read and
+    checked once per process (every write-open asks for them)."""
     data = read_yaml(path)
     cues = data.get("cues") if isinstance(data, dict) else None
     if not isinstance(cues, list) or not cues:

@@ -23,6 +23,7 @@ from warehouse.db import (
     connect_write,
     create_views,
     deal_terms_sql,
+    sql_literal,
 )
 from warehouse.query import run_sql
 
@@ -198,7 +199,7 @@ REWRITES = (
     ),
     (
         "    deal_terms := deal_terms_pattern()\n",
-        "    deal_terms := '" + board_settings()["deal_terms"].replace("'", "''") + "'\n",
+        "    deal_terms := " + sql_literal(board_settings()["deal_terms"]) + "\n",
     ),
     ("unnest(s.issues) as issue,", "m.issue as issue,"),
     (
